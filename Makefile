@@ -1,0 +1,77 @@
+# Skysieve build. Every target installs what it needs: Go modules through
+# the go command, ONNX Runtime through `make ort`, Debian packages through
+# .ci/deps.sh (as root).
+
+GO       ?= go
+ORT_VER  := 1.24.3
+ORT_LIB  := $(CURDIR)/.cache/ort/$(ORT_VER)/linux-x64/libonnxruntime.so.1
+ORT_ARM  := $(CURDIR)/.cache/ort/$(ORT_VER)/linux-arm64/libonnxruntime.so.1
+export SKYSIEVE_ORT_LIB ?= $(ORT_LIB)
+BINS     := flight ground sim triage
+# Packages whose tests also run as linux/arm64 code under qemu.
+ARM64_PKGS := ./triage ./downlink/... ./flight/...
+FUZZTIME ?= 60s
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build ort landsat run test test-go test-arm64 flight-arm64 arm64-deps \
+        fuzz fuzz-short soak bench lint clean
+
+all: build
+
+ort: $(ORT_LIB) $(ORT_ARM)
+$(ORT_LIB) $(ORT_ARM):
+	@./.ci/ort.sh
+
+landsat: .cache/landsat/L7_ETMs.tif
+.cache/landsat/L7_ETMs.tif:
+	@./.ci/landsat.sh
+
+build: ort
+	@mkdir -p bin
+	$(GO) build -o bin/ ./flight/cmd/flight ./ground/cmd/ground ./sim/cmd/sim ./triage/cmd/triage
+
+arm64-deps:
+	@./.ci/deps.sh gcc-aarch64-linux-gnu:aarch64-linux-gnu-gcc qemu-user:qemu-aarch64 util-linux:unshare
+
+flight-arm64: arm64-deps ort
+	@mkdir -p bin
+	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc $(GO) build -o bin/flight-arm64 ./flight/cmd/flight
+
+# The main job: until the simulator lands, a real end-to-end smoke run of
+# what exists (ONNX Runtime loaded, a model run and checked).
+run: build
+	./bin/flight selftest
+
+test: test-go fuzz-short test-arm64
+
+test-go: ort landsat
+	$(GO) test -count=1 -timeout 30m ./...
+
+test-arm64: flight-arm64
+	./.ci/arm64-run.sh bin/flight-arm64 selftest --ort-lib $(ORT_ARM)
+	./.ci/test-arm64.sh $(ARM64_PKGS)
+
+fuzz-short:
+	@FUZZTIME=2s ./.ci/fuzz.sh
+
+fuzz: ort
+	@FUZZTIME=$(FUZZTIME) ./.ci/fuzz.sh
+
+# Long crash and soak loops; tests scale up when SKYSIEVE_SOAK=1.
+soak: ort landsat
+	SKYSIEVE_SOAK=1 $(GO) test -count=1 -timeout 120m -run 'Soak|Crash' ./...
+
+# Benchmarks and evals write machine-readable figures to out/bench/*.json.
+# Each package's TestBenchJSON runs only when SKYSIEVE_BENCH_DIR is set.
+bench: ort landsat
+	@mkdir -p out/bench
+	SKYSIEVE_BENCH_DIR=$(CURDIR)/out/bench $(GO) test -count=1 -timeout 60m -run '^TestBenchJSON' ./...
+	@ls out/bench
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,24 @@
+// Command triage runs Skysieve's onboard triage on the ground: evaluate the
+// model on a held-out synthetic set, or triage one scene and print GeoJSON.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+var root = &cobra.Command{
+	Use:           "triage",
+	Short:         "Skysieve triage: run the onboard model on scenes and evaluate it",
+	SilenceUsage:  true,
+	SilenceErrors: true,
+}
+
+func main() {
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "triage:", err)
+		os.Exit(1)
+	}
+}
