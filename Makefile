@@ -13,6 +13,7 @@ ARM64_PKGS := ./triage ./downlink/... ./flight/...
 FUZZTIME ?= 60s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
+SHELL    := /bin/bash
 .PHONY: all build ort landsat run test test-go test-arm64 flight-arm64 arm64-deps \
         fuzz fuzz-short soak bench lint clean
 
@@ -42,10 +43,12 @@ flight-arm64: arm64-deps ort
 run: build
 	./bin/flight selftest
 
-test: test-go fuzz-short test-arm64
+# The closing line of `make test` is the Go tests' "N passed, N failed, N skipped".
+test: fuzz-short test-arm64 test-go
 
 test-go: ort landsat
-	$(GO) test -count=1 -timeout 30m ./...
+	@mkdir -p out
+	@set -o pipefail; $(GO) test -count=1 -timeout 30m -json ./... | tee out/test.json | $(GO) run ./.ci/testsum
 
 test-arm64: flight-arm64
 	./.ci/arm64-run.sh bin/flight-arm64 selftest --ort-lib $(ORT_ARM)
