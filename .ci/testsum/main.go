@@ -35,9 +35,8 @@ func main() {
 		key := e.Package + " " + e.Test
 		switch e.Action {
 		case "output":
-			if e.Test != "" {
-				outputs[key] = append(outputs[key], e.Output)
-			} else if strings.HasPrefix(e.Output, "ok") || strings.HasPrefix(e.Output, "FAIL") || strings.HasPrefix(e.Output, "---") {
+			outputs[key] = append(outputs[key], e.Output)
+			if e.Test == "" && strings.HasPrefix(e.Output, "ok") || strings.HasPrefix(e.Output, "FAIL") || strings.HasPrefix(e.Output, "---") {
 				fmt.Print(e.Output)
 			}
 		case "pass":
