@@ -1,0 +1,18 @@
+// Package outbox is the ground service's durable queue of completed items
+// waiting to be published, kept in bbolt beside the reassembly state.
+//
+// An item enters the outbox in the same bbolt transaction that retires its
+// symbols from the reassembly log, so at every instant a received item is in
+// exactly one of three places: still being reassembled, waiting here, or in
+// the published set. Entries come out highest priority first, then in
+// arrival order. When the bus is down they simply wait; nothing is dropped.
+//
+// The published set remembers every (kind, id) already published, so a
+// detection downlinked again on a later pass or through another station is
+// recognised locally and not queued twice. (JetStream's create-only publish
+// is the second line of defence; see package bus.)
+//
+// Buckets: "outbox" (key: inverted priority ‖ sequence → entry JSON),
+// "outbox.byref" (kind/id → queue key) and "outbox.published"
+// (kind/id → publish time).
+package outbox

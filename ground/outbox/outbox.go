@@ -1,0 +1,210 @@
+package outbox
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketQueue     = []byte("outbox")
+	bucketByRef     = []byte("outbox.byref")
+	bucketPublished = []byte("outbox.published")
+)
+
+// Errors of the outbox.
+var (
+	// ErrNotQueued means the entry is no longer in the queue.
+	ErrNotQueued = errors.New("outbox: entry not queued")
+	// ErrCorrupt means stored bytes did not decode.
+	ErrCorrupt = errors.New("outbox: corrupt entry")
+)
+
+// Steps an entry has completed, so a retry after a crash or an outage
+// skips what is done.
+const (
+	StepChip Step = 1 << iota
+	StepAlert
+	StepDetection
+)
+
+// Step is a bit set of publish steps.
+type Step uint8
+
+// Entry is one completed item waiting to be published.
+type Entry struct {
+	// Kind is the item kind ("record", "chip").
+	Kind string `json:"kind"`
+	// ID is the item id in hex.
+	ID string `json:"id"`
+	// Priority orders the queue, highest first; in [0, 1].
+	Priority float64 `json:"priority"`
+	// Payload is the reassembled item.
+	Payload []byte `json:"payload"`
+	// Station, Pass and DownlinkTime describe the delivery.
+	Station      string    `json:"station"`
+	Pass         string    `json:"pass,omitempty"`
+	DownlinkTime time.Time `json:"downlink_time"`
+	// Done records finished publish steps.
+	Done Step `json:"done,omitempty"`
+	// Key is the queue key, set by the outbox.
+	Key []byte `json:"-"`
+}
+
+// Ref is the entry's "kind/id".
+func (e *Entry) Ref() string { return e.Kind + "/" + e.ID }
+
+// Outbox is the durable queue in a bbolt database. Methods are safe for
+// concurrent use (bbolt serialises writers).
+type Outbox struct {
+	db *bolt.DB
+}
+
+// Open creates the outbox buckets in db if absent.
+func Open(db *bolt.DB) (*Outbox, error) {
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketQueue, bucketByRef, bucketPublished} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: create buckets: %w", err)
+	}
+	return &Outbox{db: db}, nil
+}
+
+// queueKey sorts higher priority first, then by sequence.
+func queueKey(priority float64, seq uint64) []byte {
+	if !(priority >= 0) {
+		priority = 0
+	}
+	priority = math.Min(priority, 1)
+	k := make([]byte, 12)
+	binary.BigEndian.PutUint32(k, uint32(math.Round((1-priority)*math.MaxUint32)))
+	binary.BigEndian.PutUint64(k[4:], seq)
+	return k
+}
+
+// EnqueueTx adds e inside the caller's write transaction, unless the same
+// kind/id is already queued or published. It reports whether e was added.
+func (o *Outbox) EnqueueTx(tx *bolt.Tx, e *Entry) (bool, error) {
+	ref := []byte(e.Ref())
+	if tx.Bucket(bucketPublished).Get(ref) != nil || tx.Bucket(bucketByRef).Get(ref) != nil {
+		return false, nil
+	}
+	q := tx.Bucket(bucketQueue)
+	seq, err := q.NextSequence()
+	if err != nil {
+		return false, err
+	}
+	key := queueKey(e.Priority, seq)
+	val, err := json.Marshal(e)
+	if err != nil {
+		return false, fmt.Errorf("outbox: encode %s: %w", e.Ref(), err)
+	}
+	if err := q.Put(key, val); err != nil {
+		return false, err
+	}
+	if err := tx.Bucket(bucketByRef).Put(ref, key); err != nil {
+		return false, err
+	}
+	e.Key = key
+	return true, nil
+}
+
+// Enqueue adds e in its own transaction; see EnqueueTx.
+func (o *Outbox) Enqueue(e *Entry) (added bool, err error) {
+	err = o.db.Update(func(tx *bolt.Tx) error {
+		added, err = o.EnqueueTx(tx, e)
+		return err
+	})
+	return added, err
+}
+
+// Known reports whether kind/id is queued or already published.
+func (o *Outbox) Known(kind, id string) (known bool) {
+	ref := []byte(kind + "/" + id)
+	_ = o.db.View(func(tx *bolt.Tx) error {
+		known = tx.Bucket(bucketPublished).Get(ref) != nil || tx.Bucket(bucketByRef).Get(ref) != nil
+		return nil
+	})
+	return known
+}
+
+// Published reports whether kind/id was published.
+func (o *Outbox) Published(kind, id string) (ok bool) {
+	_ = o.db.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketPublished).Get([]byte(kind+"/"+id)) != nil
+		return nil
+	})
+	return ok
+}
+
+// Peek returns up to n entries, highest priority first.
+func (o *Outbox) Peek(n int) ([]*Entry, error) {
+	var out []*Entry
+	err := o.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketQueue).Cursor()
+		for k, v := c.First(); k != nil && len(out) < n; k, v = c.Next() {
+			e := new(Entry)
+			if err := json.Unmarshal(v, e); err != nil {
+				return fmt.Errorf("%w: key %x: %v", ErrCorrupt, k, err)
+			}
+			e.Key = append([]byte(nil), k...)
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Len is the number of queued entries.
+func (o *Outbox) Len() (n int) {
+	_ = o.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketQueue).Stats().KeyN
+		return nil
+	})
+	return n
+}
+
+// Progress saves e.Done for a queued entry.
+func (o *Outbox) Progress(e *Entry) error {
+	return o.db.Update(func(tx *bolt.Tx) error {
+		q := tx.Bucket(bucketQueue)
+		if q.Get(e.Key) == nil {
+			return fmt.Errorf("%w: %s", ErrNotQueued, e.Ref())
+		}
+		val, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		return q.Put(e.Key, val)
+	})
+}
+
+// Done removes a queued entry and records it as published at t.
+func (o *Outbox) Done(e *Entry, t time.Time) error {
+	return o.db.Update(func(tx *bolt.Tx) error {
+		q := tx.Bucket(bucketQueue)
+		if q.Get(e.Key) == nil {
+			return fmt.Errorf("%w: %s", ErrNotQueued, e.Ref())
+		}
+		if err := q.Delete(e.Key); err != nil {
+			return err
+		}
+		ref := []byte(e.Ref())
+		if err := tx.Bucket(bucketByRef).Delete(ref); err != nil {
+			return err
+		}
+		ts, _ := t.UTC().MarshalBinary()
+		return tx.Bucket(bucketPublished).Put(ref, ts)
+	})
+}
