@@ -1,0 +1,89 @@
+package scenario
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFiles(t *testing.T, cfg string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"a.tle", "st.yaml"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := filepath.Join(dir, "s.yaml")
+	if !strings.Contains(cfg, "stations_file") {
+		cfg += "\nstations_file: st.yaml\n"
+	}
+	if err := os.WriteFile(p, []byte("tle_file: a.tle\n"+cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadDefaults(t *testing.T) {
+	p := writeFiles(t, "")
+	s, err := Load(p, "/nowhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Duration != 24*time.Hour || s.Seed != 1 || s.Scene.Interval != time.Minute {
+		t.Fatalf("defaults not applied: %+v", s)
+	}
+	if s.TLEFile != filepath.Join(filepath.Dir(p), "a.tle") {
+		t.Fatalf("tle_file %q not resolved against the scenario folder", s.TLEFile)
+	}
+	if got, want := s.Scene.RawBytes(), int64(512*512*6*2); got != want {
+		t.Fatalf("RawBytes = %d, want %d", got, want)
+	}
+	if !s.End().Equal(s.Start.Add(24 * time.Hour)) {
+		t.Fatal("End")
+	}
+}
+
+func TestLoadOverrides(t *testing.T) {
+	p := writeFiles(t, "seed: 7\nduration: 3h\nscene:\n  width_px: 256\n  interval: 30s\nchannel:\n  loss_bad: 0.3\n")
+	s, err := Load(p, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Seed != 7 || s.Duration != 3*time.Hour || s.Scene.WidthPx != 256 || s.Scene.HeightPx != 512 ||
+		s.Scene.Interval != 30*time.Second || s.Channel.LossBad != 0.3 {
+		t.Fatalf("overrides not applied: %+v", s)
+	}
+	t.Setenv("SKYSIEVE_SIM_SEED", "99")
+	if s, err = Load(p, ""); err != nil || s.Seed != 99 {
+		t.Fatalf("env override: %v %v", s, err)
+	}
+}
+
+func TestLoadInvalid(t *testing.T) {
+	for _, tc := range []struct{ cfg, key string }{
+		{"duration: -1h\n", "duration"},
+		{"start: yesterday\n", "start"},
+		{"scene:\n  bit_depth: 12\n", "scene.bit_depth"},
+		{"scene:\n  width_px: 3\n", "scene.width_px"},
+		{"scene:\n  bands: []\n", "scene.bands"},
+		{"channel:\n  loss_bad: 1.5\n", "channel.loss_bad"},
+		{"channel:\n  duplicate: -0.1\n", "channel.duplicate"},
+		{"events:\n  fires: -2\n", "events.fires"},
+		{"clouds:\n  scale: 9\n", "clouds.scale"},
+		{"seed: 3\nstations_file: missing.yaml\n", "stations_file"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			_, err := Load(writeFiles(t, tc.cfg), "")
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err = %v, want ErrInvalid", err)
+			}
+			if !strings.Contains(err.Error(), tc.key) {
+				t.Fatalf("error %q does not name %s", err, tc.key)
+			}
+		})
+	}
+}
