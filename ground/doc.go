@@ -1,0 +1,33 @@
+// Package ground is the Skysieve ground service. It receives TM frames from
+// any number of ground stations, verifies and reassembles them into items
+// with the protocol's receiver (downlink/link), and publishes each
+// detection exactly once to NATS JetStream for responders.
+//
+// The pipeline, in order:
+//
+//  1. Receivers. Each station is a UDP socket (one frame per datagram) or a
+//     TCP listener speaking KISS (as SDR modems emit it), tagged with the
+//     station id. All frames go to one processing loop.
+//  2. Verification and reassembly. The link receiver checks each frame's
+//     CRC, MAC and anti-replay window, and hands good symbols to the
+//     reassembler. Counters by station and virtual channel record good
+//     frames and each kind of rejection; a jump in a virtual channel's frame
+//     count is a gap event. Accepted symbols are written to a bbolt log in
+//     the data dir before they count, so a ground killed mid-pass restarts
+//     with everything it had received.
+//  3. Outbox. A completed item moves from the symbol log to the durable
+//     outbox (package outbox) in one transaction. Items already published
+//     (another station, a later pass) are recognised and dropped there.
+//  4. Publishing. A publisher drains the outbox highest priority first:
+//     chips to the CHIPS Object Store bucket, CAP 1.2 alerts for severe
+//     classes to alerts.cap.<class>, and the GeoJSON Feature (package feed)
+//     to detections.<class>.<id> with create-only-if-absent (package bus).
+//     While the bus is down, entries wait; nothing is lost.
+//  5. Reports. While a station is in contact (frames arriving), the service
+//     sends it authenticated ACK/NAK reports every ReportInterval and when
+//     the contact ends, for the flight to release or repair items.
+//
+// Time for publish timestamps and report timers comes from Config.Clock, so
+// the simulator can run the service on a virtual clock. Metrics
+// (skysieve_ground_...) and /livez, /readyz are served on MetricsAddr.
+package ground
