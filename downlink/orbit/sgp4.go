@@ -23,7 +23,6 @@ const (
 var (
 	// xke is sqrt(mu) in earth radii^1.5 per minute.
 	xke       = 60.0 / math.Sqrt(earthRadiusKm*earthRadiusKm*earthRadiusKm/muKm3PerSec2)
-	tumin     = 1 / xke
 	vkmpersec = earthRadiusKm * xke / 60.0
 )
 
