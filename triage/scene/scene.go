@@ -1,9 +1,9 @@
-// Package scene holds a multi-band Earth-observation image in memory with
-// its capture time, satellite and georeference, and reads it from real
-// GeoTIFFs and from Skysieve's own scene format.
 package scene
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Standard band names: the six bands Landsat 7/8/9 and Sentinel-2 share.
 const (
@@ -42,4 +42,61 @@ type Geo struct {
 	OriginY    float64
 	PixelSizeX float64
 	PixelSizeY float64
+}
+
+// Limits on a Scene's metadata, enforced by Validate and by the readers.
+const (
+	MaxBands       = 64  // bands per scene
+	MaxNameBytes   = 64  // bytes per band name
+	MaxIDBytes     = 256 // bytes of Scene.ID and of Scene.Satellite
+	MaxSideSamples = 1 << 20
+)
+
+// Plane returns the named band's plane, or nil if there is no such band.
+func (s *Scene) Plane(name string) []float32 {
+	for i, b := range s.Bands {
+		if b == name && i < len(s.Data) {
+			return s.Data[i]
+		}
+	}
+	return nil
+}
+
+// Validate reports whether s is self-consistent: positive sizes within
+// MaxSideSamples, 1..MaxBands uniquely named bands, one Width×Height plane
+// per band, IDs within MaxIDBytes and a usable Geo. It does not look at the
+// sample values.
+func (s *Scene) Validate() error {
+	if s == nil {
+		return fmt.Errorf("%w: nil scene", ErrInvalidScene)
+	}
+	if s.Width <= 0 || s.Height <= 0 || s.Width > MaxSideSamples || s.Height > MaxSideSamples {
+		return fmt.Errorf("%w: size %dx%d", ErrInvalidScene, s.Width, s.Height)
+	}
+	if len(s.Bands) == 0 || len(s.Bands) > MaxBands {
+		return fmt.Errorf("%w: %d bands (want 1..%d)", ErrInvalidScene, len(s.Bands), MaxBands)
+	}
+	if len(s.Data) != len(s.Bands) {
+		return fmt.Errorf("%w: %d bands but %d planes", ErrInvalidScene, len(s.Bands), len(s.Data))
+	}
+	seen := make(map[string]bool, len(s.Bands))
+	for i, b := range s.Bands {
+		if b == "" || len(b) > MaxNameBytes {
+			return fmt.Errorf("%w: band %d name %q (want 1..%d bytes)", ErrInvalidScene, i, b, MaxNameBytes)
+		}
+		if seen[b] {
+			return fmt.Errorf("%w: band %q appears twice", ErrInvalidScene, b)
+		}
+		seen[b] = true
+		if len(s.Data[i]) != s.Width*s.Height {
+			return fmt.Errorf("%w: band %q has %d samples, want %dx%d", ErrInvalidScene, b, len(s.Data[i]), s.Width, s.Height)
+		}
+	}
+	if len(s.ID) > MaxIDBytes || len(s.Satellite) > MaxIDBytes {
+		return fmt.Errorf("%w: ID or Satellite longer than %d bytes", ErrInvalidScene, MaxIDBytes)
+	}
+	if err := s.Geo.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidScene, err)
+	}
+	return nil
 }
