@@ -19,7 +19,9 @@ func TestNativeRoundTrip(t *testing.T) {
 	}{
 		{"default", func(*Scene) {}},
 		{"zero time and empty ids", func(s *Scene) { s.CaptureTime, s.ID, s.Satellite = time.Time{}, "", "" }},
-		{"lon/lat geo", func(s *Scene) { s.Geo = Geo{EPSG: 4326, OriginX: 10, OriginY: 45, PixelSizeX: 0.001, PixelSizeY: 0.001} }},
+		{"lon/lat geo", func(s *Scene) {
+			s.Geo = Geo{EPSG: 4326, OriginX: 10, OriginY: 45, PixelSizeX: 0.001, PixelSizeY: 0.001}
+		}},
 		{"one band", func(s *Scene) { s.Bands, s.Data = []string{"nir"}, s.Data[:1] }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -157,7 +157,7 @@ func (f *tiffFile) readIFD(off uint64) error {
 		e := buf[i*entryBytes : (i+1)*entryBytes]
 		tag := f.bo.Uint16(e)
 		te := tiffEntry{typ: f.bo.Uint16(e[2:])}
-		valField := e[8:12]
+		var valField []byte
 		if f.big {
 			te.count = f.bo.Uint64(e[4:])
 			valField = e[12:20]
