@@ -1,0 +1,85 @@
+package passes
+
+import (
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)
+
+// flatPass is a ten-minute pass at a constant rate and loss.
+func flatPass(sat, station string, aos time.Time, rateBitsPerSec, loss float64) Pass {
+	p := Pass{Satellite: sat, Station: station, AOS: aos, LOS: aos.Add(10 * time.Minute), TCA: aos.Add(5 * time.Minute), MaxElevationDeg: 60}
+	for t := aos; !t.After(p.LOS); t = t.Add(10 * time.Second) {
+		el := 60 - 55*abs(t.Sub(p.TCA).Seconds())/300
+		p.Samples = append(p.Samples, Sample{At: t, ElevationDeg: el, RateBitsPerSec: rateBitsPerSec, Loss: loss})
+	}
+	return p
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func TestPassAt(t *testing.T) {
+	p := flatPass("A", "S", t0, 8e6, 0.1)
+	if _, ok := p.At(t0.Add(-time.Second)); ok {
+		t.Fatal("At before AOS")
+	}
+	if _, ok := p.At(p.LOS); ok {
+		t.Fatal("At at LOS")
+	}
+	s, ok := p.At(t0.Add(5*time.Minute + 5*time.Second))
+	if !ok || s.ElevationDeg < 58 || s.ElevationDeg > 60 {
+		t.Fatalf("At near TCA = %+v %v", s, ok)
+	}
+	if got := p.CapacityBytes(); got != 600e6 {
+		t.Fatalf("CapacityBytes = %v, want 6e8", got)
+	}
+	if got := p.GoodputBytes(); got < 539.9e6 || got > 540.1e6 {
+		t.Fatalf("GoodputBytes = %v, want 5.4e8", got)
+	}
+}
+
+func TestPlan(t *testing.T) {
+	pl := Plan{
+		flatPass("A", "S2", t0.Add(2*time.Hour), 8e6, 0),
+		flatPass("A", "S1", t0.Add(time.Hour), 8e6, 0),
+		flatPass("B", "S1", t0.Add(time.Hour+time.Minute), 8e6, 0),
+	}
+	pl.Sort()
+	if pl[0].Station != "S1" || pl[0].Satellite != "A" {
+		t.Fatalf("Sort: %+v", pl[0])
+	}
+	if _, ok := pl.Active("A", t0); ok {
+		t.Fatal("active before any pass")
+	}
+	if p, ok := pl.Active("B", t0.Add(time.Hour+2*time.Minute)); !ok || p.Satellite != "B" {
+		t.Fatal("Active B")
+	}
+	if p, ok := pl.Next("A", t0.Add(time.Hour+11*time.Minute)); !ok || p.Station != "S2" {
+		t.Fatal("Next A after first pass")
+	}
+	for _, tc := range []struct {
+		name    string
+		capture time.Time
+		size    int64
+		want    time.Duration
+		ok      bool
+	}{
+		{"before a pass", t0, 1e6, time.Hour + time.Second, true},
+		{"inside a pass", t0.Add(time.Hour + time.Minute), 2e6, 2 * time.Second, true},
+		{"spills to next pass", t0.Add(time.Hour + 9*time.Minute), 70e6, 51*time.Minute + 10*time.Second, true},
+		{"after the last pass", t0.Add(3 * time.Hour), 1, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := pl.Bound("A", tc.capture, tc.size)
+			if ok != tc.ok || (ok && (got-tc.want).Abs() > 150*time.Millisecond) {
+				t.Fatalf("Bound = %v %v, want %v %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
