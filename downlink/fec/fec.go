@@ -1,0 +1,123 @@
+package fec
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/klauspost/reedsolomon"
+)
+
+// MaxBlockSymbols is the most symbols one block can have (GF(2^8)).
+const MaxBlockSymbols = 256
+
+// DefaultMaxK is the default largest k per block. It leaves at least 86
+// repair rows per block (a third of the block) for incremental redundancy.
+const DefaultMaxK = 170
+
+// MaxItemBytes bounds the item size a Layout accepts (64 MiB).
+const MaxItemBytes = 64 << 20
+
+// Named errors, testable with errors.Is.
+var (
+	ErrLayout        = errors.New("fec: invalid layout")
+	ErrIndex         = errors.New("fec: symbol index out of range")
+	ErrTooFewSymbols = errors.New("fec: too few symbols to decode")
+)
+
+// Layout places an item's bytes in code blocks.
+type Layout struct {
+	ItemBytes   int // item length
+	SymbolBytes int // bytes per symbol
+	K           int // source symbols per block
+	Blocks      int // code blocks
+}
+
+// NewLayout picks the layout for an item of itemBytes cut into symbols of
+// symbolBytes, with at most maxK source symbols per block (0 means
+// DefaultMaxK). Blocks are balanced: every block has the same k.
+func NewLayout(itemBytes, symbolBytes, maxK int) (Layout, error) {
+	if maxK == 0 {
+		maxK = DefaultMaxK
+	}
+	if itemBytes < 1 || itemBytes > MaxItemBytes {
+		return Layout{}, fmt.Errorf("%w: item of %d bytes outside 1..%d", ErrLayout, itemBytes, MaxItemBytes)
+	}
+	if symbolBytes < 1 || symbolBytes > 65535 {
+		return Layout{}, fmt.Errorf("%w: symbol size %d outside 1..65535", ErrLayout, symbolBytes)
+	}
+	if maxK < 1 || maxK >= MaxBlockSymbols {
+		return Layout{}, fmt.Errorf("%w: max k %d outside 1..%d", ErrLayout, maxK, MaxBlockSymbols-1)
+	}
+	src := (itemBytes + symbolBytes - 1) / symbolBytes
+	blocks := (src + maxK - 1) / maxK
+	if blocks > 65535 {
+		return Layout{}, fmt.Errorf("%w: %d blocks", ErrLayout, blocks)
+	}
+	return Layout{ItemBytes: itemBytes, SymbolBytes: symbolBytes, K: (src + blocks - 1) / blocks, Blocks: blocks}, nil
+}
+
+// Check reports whether l is a layout NewLayout could have produced for
+// some maxK: the same rule the receiver applies to headers from the radio.
+func (l Layout) Check() error {
+	if l.ItemBytes < 1 || l.ItemBytes > MaxItemBytes || l.SymbolBytes < 1 || l.SymbolBytes > 65535 ||
+		l.K < 1 || l.K >= MaxBlockSymbols || l.Blocks < 1 {
+		return fmt.Errorf("%w: %+v", ErrLayout, l)
+	}
+	src := (l.ItemBytes + l.SymbolBytes - 1) / l.SymbolBytes
+	if src < l.Blocks || l.K != (src+l.Blocks-1)/l.Blocks {
+		return fmt.Errorf("%w: k=%d blocks=%d do not fit %d source symbols", ErrLayout, l.K, l.Blocks, src)
+	}
+	return nil
+}
+
+// SourceSymbols is k times the block count: the symbols needed to decode
+// with no loss, indices 0..SourceSymbols()-1.
+func (l Layout) SourceSymbols() int { return l.K * l.Blocks }
+
+// MaxSymbols is the number of distinct symbol indices (source and repair).
+func (l Layout) MaxSymbols() int { return l.Blocks * MaxBlockSymbols }
+
+// Locate returns the block and row of symbol index i.
+func (l Layout) Locate(i int) (block, row int) { return i % l.Blocks, i / l.Blocks }
+
+// Index is the inverse of Locate.
+func (l Layout) Index(block, row int) int { return row*l.Blocks + block }
+
+// BlockBytes is the item bytes one block covers (k symbols).
+func (l Layout) BlockBytes() int { return l.K * l.SymbolBytes }
+
+var cache struct {
+	sync.Mutex
+	m map[[2]int]reedsolomon.Encoder
+}
+
+// codec returns a shared encoder for k data rows and at least m parity
+// rows; it rounds m up to a power of two so few encoders are ever built.
+func codec(k, m int) (reedsolomon.Encoder, int, error) {
+	q := 1
+	for q < m {
+		q *= 2
+	}
+	if k+q > MaxBlockSymbols {
+		q = MaxBlockSymbols - k
+	}
+	if q < m || q < 1 {
+		return nil, 0, fmt.Errorf("%w: k=%d with %d repair rows exceeds %d", ErrIndex, k, m, MaxBlockSymbols)
+	}
+	key := [2]int{k, q}
+	cache.Lock()
+	defer cache.Unlock()
+	if e, ok := cache.m[key]; ok {
+		return e, q, nil
+	}
+	e, err := reedsolomon.New(k, q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("fec: k=%d m=%d: %w", k, q, err)
+	}
+	if cache.m == nil {
+		cache.m = make(map[[2]int]reedsolomon.Encoder)
+	}
+	cache.m[key] = e
+	return e, q, nil
+}
