@@ -1,0 +1,368 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Arch is the network's shape. The layers are, on a Bands×Tile×Tile input:
+// 3×3 conv (C1) + ReLU, 2×2 max pool, 3×3 conv (C2) + ReLU, 2×2 max pool,
+// global average and global max pool concatenated (2·C2 features), a dense
+// layer (Hidden) + ReLU, then two heads: Classes logits with softmax, and
+// one logit with sigmoid for the cloud fraction.
+type Arch struct {
+	Bands, Tile, C1, C2, Hidden, Classes int
+}
+
+// Net is the network's parameters in one flat slice (so the optimiser sees
+// one vector) with named views into it. Weight layouts are ONNX's: conv
+// weights [out, in, 3, 3], dense weights [out, in].
+type Net struct {
+	Arch
+	Params                                 []float32
+	W1, B1, W2, B2, W3, B3, W4, B4, W5, B5 []float32
+}
+
+// sizes lists the parameter tensors in order with their lengths.
+func (a Arch) sizes() []int {
+	return []int{
+		a.C1 * a.Bands * 9, a.C1,
+		a.C2 * a.C1 * 9, a.C2,
+		a.Hidden * 2 * a.C2, a.Hidden,
+		a.Classes * a.Hidden, a.Classes,
+		a.Hidden, 1,
+	}
+}
+
+// NumParams is the number of learned values.
+func (a Arch) NumParams() int {
+	n := 0
+	for _, s := range a.sizes() {
+		n += s
+	}
+	return n
+}
+
+// NewNet returns a net with He-initialised weights and zero biases drawn
+// from rng.
+func NewNet(a Arch, rng *rand.Rand) *Net {
+	n := &Net{Arch: a, Params: make([]float32, a.NumParams())}
+	n.bind(n.Params)
+	he := func(w []float32, fanIn int) {
+		s := math.Sqrt(2 / float64(fanIn))
+		for i := range w {
+			w[i] = float32(rng.NormFloat64() * s)
+		}
+	}
+	he(n.W1, a.Bands*9)
+	he(n.W2, a.C1*9)
+	he(n.W3, 2*a.C2)
+	he(n.W4, a.Hidden)
+	he(n.W5, a.Hidden)
+	return n
+}
+
+// bind points the named views into p, which has NumParams values.
+func (n *Net) bind(p []float32) {
+	views := []*[]float32{&n.W1, &n.B1, &n.W2, &n.B2, &n.W3, &n.B3, &n.W4, &n.B4, &n.W5, &n.B5}
+	off := 0
+	for i, s := range n.sizes() {
+		*views[i] = p[off : off+s : off+s]
+		off += s
+	}
+}
+
+// work holds one sample's activations and gradients, reused across samples.
+type work struct {
+	a1, p1, a2, p2 []float32 // conv1+relu, pool1, conv2+relu, pool2
+	i1, i2         []int32   // argmax of each pool window
+	feat           []float32 // global avg ++ global max
+	imax           []int32   // argmax of the global max
+	hid            []float32
+	logits, probs  []float32
+	cloud          float32
+	// gradients of activations
+	gp1, ga1, ga2, gp2, gfeat, ghid []float32
+}
+
+func newWork(a Arch) *work {
+	t, t2, t4 := a.Tile, a.Tile/2, a.Tile/4
+	return &work{
+		a1: make([]float32, a.C1*t*t), p1: make([]float32, a.C1*t2*t2), i1: make([]int32, a.C1*t2*t2),
+		a2: make([]float32, a.C2*t2*t2), p2: make([]float32, a.C2*t4*t4), i2: make([]int32, a.C2*t4*t4),
+		feat: make([]float32, 2*a.C2), imax: make([]int32, a.C2),
+		hid: make([]float32, a.Hidden), logits: make([]float32, a.Classes), probs: make([]float32, a.Classes),
+		gp1: make([]float32, a.C1*t2*t2), ga1: make([]float32, a.C1*t*t), ga2: make([]float32, a.C2*t2*t2),
+		gp2: make([]float32, a.C2*t4*t4), gfeat: make([]float32, 2*a.C2), ghid: make([]float32, a.Hidden),
+	}
+}
+
+// Forward runs one CHW tile x through the net and returns the class
+// probabilities (a fresh slice) and the cloud fraction.
+func (n *Net) Forward(x []float32) ([]float32, float32) {
+	w := newWork(n.Arch)
+	n.forward(w, x)
+	return append([]float32(nil), w.probs...), w.cloud
+}
+
+func (n *Net) forward(w *work, x []float32) {
+	t, t2 := n.Tile, n.Tile/2
+	conv3(x, n.Bands, t, n.W1, n.B1, n.C1, w.a1)
+	relu(w.a1)
+	maxPool2(w.a1, n.C1, t, w.p1, w.i1)
+	conv3(w.p1, n.C1, t2, n.W2, n.B2, n.C2, w.a2)
+	relu(w.a2)
+	maxPool2(w.a2, n.C2, t2, w.p2, w.i2)
+	hw := len(w.p2) / n.C2
+	for c := 0; c < n.C2; c++ {
+		plane := w.p2[c*hw : (c+1)*hw]
+		var sum float32
+		best, bi := plane[0], 0
+		for i, v := range plane {
+			sum += v
+			if v > best {
+				best, bi = v, i
+			}
+		}
+		w.feat[c] = sum / float32(hw)
+		w.feat[n.C2+c] = best
+		w.imax[c] = int32(c*hw + bi)
+	}
+	dense(w.feat, n.W3, n.B3, w.hid)
+	relu(w.hid)
+	dense(w.hid, n.W4, n.B4, w.logits)
+	softmax(w.logits, w.probs)
+	z := n.B5[0]
+	for i, v := range w.hid {
+		z += n.W5[i] * v
+	}
+	w.cloud = sigmoid(z)
+}
+
+// backward accumulates into g (a Net-shaped gradient) the gradient of
+// cross-entropy(label) + cloudWeight·BCE(cloudTarget) for the sample last
+// run through forward(w, x), and returns that loss.
+func (n *Net) backward(w *work, g *Net, x []float32, label int, cloudTarget, cloudWeight float32) float32 {
+	loss := -float32(math.Log(math.Max(float64(w.probs[label]), 1e-12)))
+	ct := float64(cloudTarget)
+	cp := math.Min(math.Max(float64(w.cloud), 1e-7), 1-1e-7)
+	loss += cloudWeight * float32(-(ct*math.Log(cp) + (1-ct)*math.Log(1-cp)))
+	// Heads.
+	for i := range w.ghid {
+		w.ghid[i] = 0
+	}
+	for k := 0; k < n.Classes; k++ {
+		d := w.probs[k]
+		if k == label {
+			d--
+		}
+		g.B4[k] += d
+		row := n.W4[k*n.Hidden : (k+1)*n.Hidden]
+		grow := g.W4[k*n.Hidden : (k+1)*n.Hidden]
+		for i, h := range w.hid {
+			grow[i] += d * h
+			w.ghid[i] += d * row[i]
+		}
+	}
+	dc := cloudWeight * (w.cloud - cloudTarget)
+	g.B5[0] += dc
+	for i, h := range w.hid {
+		g.W5[i] += dc * h
+		w.ghid[i] += dc * n.W5[i]
+	}
+	for i, h := range w.hid {
+		if h <= 0 {
+			w.ghid[i] = 0
+		}
+	}
+	// Dense layer.
+	for i := range w.gfeat {
+		w.gfeat[i] = 0
+	}
+	nf := len(w.feat)
+	for j, d := range w.ghid {
+		if d == 0 {
+			continue
+		}
+		g.B3[j] += d
+		row := n.W3[j*nf : (j+1)*nf]
+		grow := g.W3[j*nf : (j+1)*nf]
+		for i, f := range w.feat {
+			grow[i] += d * f
+			w.gfeat[i] += d * row[i]
+		}
+	}
+	// Global pools.
+	hw := len(w.p2) / n.C2
+	for c := 0; c < n.C2; c++ {
+		avg := w.gfeat[c] / float32(hw)
+		plane := w.gp2[c*hw : (c+1)*hw]
+		for i := range plane {
+			plane[i] = avg
+		}
+		w.gp2[w.imax[c]] += w.gfeat[n.C2+c]
+	}
+	// Pool 2, ReLU, conv 2.
+	t2 := n.Tile / 2
+	unpool(w.gp2, w.i2, w.ga2)
+	reluBack(w.a2, w.ga2)
+	conv3Back(w.p1, n.C1, t2, n.W2, n.C2, w.ga2, g.W2, g.B2, w.gp1)
+	// Pool 1, ReLU, conv 1 (no input gradient needed).
+	unpool(w.gp1, w.i1, w.ga1)
+	reluBack(w.a1, w.ga1)
+	conv3Back(x, n.Bands, n.Tile, n.W1, n.C1, w.ga1, g.W1, g.B1, nil)
+	return loss
+}
+
+// conv3 is a 3×3 convolution with stride 1 and zero padding 1 of in
+// [cin, hw, hw] into out [cout, hw, hw].
+func conv3(in []float32, cin, hw int, wt, b []float32, cout int, out []float32) {
+	plane := hw * hw
+	for co := 0; co < cout; co++ {
+		o := out[co*plane : (co+1)*plane]
+		for i := range o {
+			o[i] = b[co]
+		}
+		for ci := 0; ci < cin; ci++ {
+			src := in[ci*plane : (ci+1)*plane]
+			k := wt[(co*cin+ci)*9 : (co*cin+ci)*9+9]
+			for ky := 0; ky < 3; ky++ {
+				y0, y1 := max(0, 1-ky), min(hw, hw+1-ky)
+				for kx := 0; kx < 3; kx++ {
+					wv := k[ky*3+kx]
+					x0, x1 := max(0, 1-kx), min(hw, hw+1-kx)
+					for y := y0; y < y1; y++ {
+						orow := o[y*hw+x0 : y*hw+x1]
+						irow := src[(y+ky-1)*hw+x0+kx-1 : (y+ky-1)*hw+x1+kx-1]
+						for x := range orow {
+							orow[x] += wv * irow[x]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// conv3Back accumulates the weight and bias gradients of conv3 given the
+// output gradient gout, and, when gin is not nil, sets gin to the input gradient.
+func conv3Back(in []float32, cin, hw int, wt []float32, cout int, gout, gw, gb, gin []float32) {
+	plane := hw * hw
+	if gin != nil {
+		for i := range gin {
+			gin[i] = 0
+		}
+	}
+	for co := 0; co < cout; co++ {
+		gplane := gout[co*plane : (co+1)*plane]
+		var sb float32
+		for _, v := range gplane {
+			sb += v
+		}
+		gb[co] += sb
+		for ci := 0; ci < cin; ci++ {
+			src := in[ci*plane : (ci+1)*plane]
+			base := (co*cin + ci) * 9
+			for ky := 0; ky < 3; ky++ {
+				y0, y1 := max(0, 1-ky), min(hw, hw+1-ky)
+				for kx := 0; kx < 3; kx++ {
+					x0, x1 := max(0, 1-kx), min(hw, hw+1-kx)
+					wv := wt[base+ky*3+kx]
+					var s float32
+					for y := y0; y < y1; y++ {
+						grow := gplane[y*hw+x0 : y*hw+x1]
+						off := (y+ky-1)*hw + x0 + kx - 1
+						irow := src[off : off+len(grow)]
+						for x, gv := range grow {
+							s += gv * irow[x]
+						}
+						if gin != nil {
+							girow := gin[ci*plane+off : ci*plane+off+len(grow)]
+							for x, gv := range grow {
+								girow[x] += wv * gv
+							}
+						}
+					}
+					gw[base+ky*3+kx] += s
+				}
+			}
+		}
+	}
+}
+
+// maxPool2 is a 2×2 max pool with stride 2 of in [c, hw, hw], recording
+// each window's argmax (an index into in).
+func maxPool2(in []float32, c, hw int, out []float32, arg []int32) {
+	h2 := hw / 2
+	for ch := 0; ch < c; ch++ {
+		for y := 0; y < h2; y++ {
+			for x := 0; x < h2; x++ {
+				i := ch*hw*hw + 2*y*hw + 2*x
+				best, bi := in[i], i
+				for _, j := range [3]int{i + 1, i + hw, i + hw + 1} {
+					if in[j] > best {
+						best, bi = in[j], j
+					}
+				}
+				o := ch*h2*h2 + y*h2 + x
+				out[o], arg[o] = best, int32(bi)
+			}
+		}
+	}
+}
+
+func unpool(gout []float32, arg []int32, gin []float32) {
+	for i := range gin {
+		gin[i] = 0
+	}
+	for o, i := range arg {
+		gin[i] += gout[o]
+	}
+}
+
+func relu(v []float32) {
+	for i, x := range v {
+		if x < 0 {
+			v[i] = 0
+		}
+	}
+}
+
+func reluBack(act, grad []float32) {
+	for i, a := range act {
+		if a <= 0 {
+			grad[i] = 0
+		}
+	}
+}
+
+// dense sets out = W·in + b with W [len(out), len(in)].
+func dense(in, wt, b, out []float32) {
+	n := len(in)
+	for j := range out {
+		s := b[j]
+		row := wt[j*n : (j+1)*n]
+		for i, v := range in {
+			s += row[i] * v
+		}
+		out[j] = s
+	}
+}
+
+func softmax(logits, out []float32) {
+	m := logits[0]
+	for _, v := range logits {
+		m = max(m, v)
+	}
+	var sum float64
+	for i, v := range logits {
+		e := math.Exp(float64(v - m))
+		out[i] = float32(e)
+		sum += e
+	}
+	for i := range out {
+		out[i] = float32(float64(out[i]) / sum)
+	}
+}
+
+func sigmoid(z float32) float32 { return float32(1 / (1 + math.Exp(-float64(z)))) }
