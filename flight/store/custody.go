@@ -87,3 +87,29 @@ func (s *Store) release(id string, reason Reason) error {
 		return w.remove(id, &h, reason)
 	})
 }
+
+// AckBatch acknowledges many items in one transaction, as from one ground
+// report, and returns how many it released. Ids already released or
+// unknown are skipped (the report may name items the store no longer
+// holds).
+func (s *Store) AckBatch(ids []string) (int, error) {
+	n := 0
+	err := s.update(func(w *writer) error {
+		n = 0
+		for _, id := range ids {
+			h, ok, err := w.header(id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if err := w.remove(id, &h, ReasonAcknowledged); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

@@ -89,7 +89,7 @@ type Options struct {
 	// re-put is recognised as a duplicate. Default 72h.
 	TombstoneTTL time.Duration
 	// MaxTombstones bounds remembered ids; Sweep prunes the oldest beyond
-	// it. Default 200,000.
+	// it. Default 100,000.
 	MaxTombstones int
 	// MaxItemBytes bounds one item's record + chip. Default 16 MiB.
 	MaxItemBytes int64
@@ -126,7 +126,7 @@ func (o Options) withDefaults() Options {
 		o.TombstoneTTL = 72 * time.Hour
 	}
 	if o.MaxTombstones <= 0 {
-		o.MaxTombstones = 200_000
+		o.MaxTombstones = 100_000
 	}
 	if o.MaxItemBytes <= 0 {
 		o.MaxItemBytes = 16 << 20
