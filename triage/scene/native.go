@@ -130,7 +130,10 @@ func WriteFile(path string, s *Scene) error {
 		return fmt.Errorf("scene: write %s: %w", path, err)
 	}
 	tmp := f.Name()
-	err = Write(f, s)
+	err = f.Chmod(0o644)
+	if err == nil {
+		err = Write(f, s)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
