@@ -3,6 +3,7 @@ package orbit
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Named errors. Parse errors wrap ErrFormat or ErrChecksum inside a
@@ -41,9 +42,15 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
-	loc := fmt.Sprintf("line %d", e.Line)
+	loc := ""
+	if e.Line > 0 {
+		loc = fmt.Sprintf("line %d", e.Line)
+	}
 	if e.Source != "" {
-		loc = e.Source + ":" + fmt.Sprint(e.Line)
+		loc = e.Source
+		if e.Line > 0 {
+			loc += ":" + fmt.Sprint(e.Line)
+		}
 	}
 	if e.Column > 0 {
 		loc += fmt.Sprintf(" column %d", e.Column)
@@ -51,7 +58,10 @@ func (e *ParseError) Error() string {
 	if e.Field != "" {
 		loc += " (" + e.Field + ")"
 	}
-	return "orbit: " + loc + ": " + e.Msg
+	if loc == "" {
+		return "orbit: " + e.Msg
+	}
+	return "orbit: " + strings.TrimSpace(loc) + ": " + e.Msg
 }
 
 // Unwrap returns ErrFormat or ErrChecksum.
