@@ -1,0 +1,224 @@
+package flight
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/skysieve/skysieve/downlink/clock"
+	"github.com/skysieve/skysieve/downlink/contact"
+	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/downlink/record"
+	"github.com/skysieve/skysieve/flight/store"
+	"github.com/skysieve/skysieve/triage"
+)
+
+// ErrConfig is wrapped by every configuration error; the message names the
+// bad key and its value.
+var ErrConfig = errors.New("flight: invalid configuration")
+
+// Config is everything a flight service needs, in one struct (as
+// nats-server's Options): New takes it, the binary fills it from viper,
+// the simulator and tests build it in code. Zero fields take the
+// DefaultConfig values in New.
+type Config struct {
+	// DataDir holds flight.db (the store, custody and link state).
+	DataDir string
+	// SpoolDir is the camera's hand-off folder; empty disables spool
+	// intake (the simulator calls Submit instead).
+	SpoolDir string
+	// QuarantineDir receives unreadable scenes. Default DataDir/quarantine.
+	QuarantineDir string
+	// SpoolPoll is how often the spool is scanned (on Clock).
+	SpoolPoll time.Duration
+	// MaxSceneAttempts bounds how often a scene whose triage fails is tried
+	// before it is quarantined.
+	MaxSceneAttempts int
+
+	// Triage configures the onboard triage engine (model, thresholds,
+	// ONNX Runtime). Triager, when set, replaces the engine.
+	Triage  triage.Config
+	Triager Triager
+	// PriorityClasses maps detection classes to priority classes (0 most
+	// urgent: it preempts a pass under way); others get
+	// DefaultPriorityClass.
+	PriorityClasses      map[string]int
+	DefaultPriorityClass int
+
+	// Store configures the durable store (quotas, expiry). Its Clock and
+	// Logger default to the service's.
+	Store store.Options
+	// SweepEvery is how often expired items are swept from the store.
+	SweepEvery time.Duration
+
+	// Link is the space link both ends agree on (frame length, spacecraft
+	// id, SPIs...). KeyFile names the SDLS key file; empty means DevKeys.
+	Link    link.Config
+	KeyFile string
+
+	// ContactPlanFile is a contact plan (downlink/contact JSON); Contacts
+	// are added in-process (the simulator). SetContacts replaces both.
+	ContactPlanFile string
+	Contacts        []contact.Contact
+
+	// Radio is the link to the ground. Nil: UDP, one frame per datagram,
+	// from RadioListen to RadioPeer (uplink frames arrive on RadioListen).
+	Radio       Radio
+	RadioListen string
+	RadioPeer   string
+	// PacingQuantum: the radio loop sleeps once its frames are this far
+	// ahead of the clock (frames go out at the contact's rate, in bursts no
+	// longer than this).
+	PacingQuantum time.Duration
+
+	// PlanConfidence is the probability each planned item completes in its
+	// pass (see downlink/plan); 0 means plan.DefaultConfidence.
+	PlanConfidence float64
+	// MaxPlanItems bounds the detections read from the store per plan.
+	MaxPlanItems int
+	// RecordBonus is added to a detection's value for its record (the
+	// alert itself) over its chip (the evidence), so records go first.
+	RecordBonus float64
+	// ReplanIdle: with nothing to send in a contact (all awaiting reports),
+	// the radio loop re-plans this often.
+	ReplanIdle time.Duration
+
+	// MetricsAddr serves /metrics, /livez and /readyz; empty disables.
+	// The default is 127.0.0.1:9464 on the ground and off in the linux/arm64
+	// flight build (see defaults_*.go).
+	MetricsAddr string
+	// HousekeepingEvery is how often, during a contact, a housekeeping
+	// packet goes down.
+	HousekeepingEvery time.Duration
+
+	// Clock is the time source for everything the service schedules.
+	// Default clock.Real{}.
+	Clock clock.Clock
+	// Logger receives structured logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns a configuration that runs out of the box: data
+// under ./skysieve-flight, no spool, UDP radio on loopback, the
+// development link key.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:              "skysieve-flight",
+		SpoolPoll:            time.Second,
+		MaxSceneAttempts:     3,
+		MetricsAddr:          defaultMetricsAddr,
+		HousekeepingEvery:    30 * time.Second,
+		Triage:               triage.DefaultConfig(),
+		PriorityClasses:      map[string]int{record.ClassFire: 0, record.ClassFlood: 1, record.ClassVessel: 2},
+		DefaultPriorityClass: 3,
+		SweepEvery:           time.Minute,
+		Link:                 link.DefaultConfig(),
+		RadioListen:          "127.0.0.1:7401",
+		RadioPeer:            "127.0.0.1:7400",
+		PacingQuantum:        10 * time.Millisecond,
+		MaxPlanItems:         20000,
+		RecordBonus:          1,
+		ReplanIdle:           time.Second,
+	}
+}
+
+// withDefaults fills zero fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.DataDir == "" {
+		c.DataDir = d.DataDir
+	}
+	if c.QuarantineDir == "" {
+		c.QuarantineDir = filepath.Join(c.DataDir, "quarantine")
+	}
+	if c.SpoolPoll == 0 {
+		c.SpoolPoll = d.SpoolPoll
+	}
+	if c.MaxSceneAttempts == 0 {
+		c.MaxSceneAttempts = d.MaxSceneAttempts
+	}
+	if c.HousekeepingEvery == 0 {
+		c.HousekeepingEvery = d.HousekeepingEvery
+	}
+	if c.PriorityClasses == nil {
+		c.PriorityClasses = d.PriorityClasses
+		if c.DefaultPriorityClass == 0 {
+			c.DefaultPriorityClass = d.DefaultPriorityClass
+		}
+	}
+	if c.SweepEvery == 0 {
+		c.SweepEvery = d.SweepEvery
+	}
+	if c.Link.FrameBytes == 0 {
+		c.Link = d.Link
+	}
+	if c.RadioListen == "" {
+		c.RadioListen = d.RadioListen
+	}
+	if c.RadioPeer == "" {
+		c.RadioPeer = d.RadioPeer
+	}
+	if c.PacingQuantum == 0 {
+		c.PacingQuantum = d.PacingQuantum
+	}
+	if c.MaxPlanItems == 0 {
+		c.MaxPlanItems = d.MaxPlanItems
+	}
+	if c.ReplanIdle == 0 {
+		c.ReplanIdle = d.ReplanIdle
+	}
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func badKey(key string, value any, why string) error {
+	return fmt.Errorf("%w: %s = %v: %s", ErrConfig, key, value, why)
+}
+
+// Validate checks the configuration and names the first bad key.
+func (c Config) Validate() error {
+	switch {
+	case c.SpoolPoll <= 0:
+		return badKey("spool_poll", c.SpoolPoll, "must be positive")
+	case c.MaxSceneAttempts <= 0:
+		return badKey("max_scene_attempts", c.MaxSceneAttempts, "must be positive")
+	case c.HousekeepingEvery <= 0:
+		return badKey("housekeeping_every", c.HousekeepingEvery, "must be positive")
+	case c.SweepEvery <= 0:
+		return badKey("sweep_every", c.SweepEvery, "must be positive")
+	case c.PacingQuantum <= 0:
+		return badKey("pacing_quantum", c.PacingQuantum, "must be positive")
+	case c.ReplanIdle <= 0:
+		return badKey("replan_idle", c.ReplanIdle, "must be positive")
+	case c.MaxPlanItems <= 0:
+		return badKey("max_plan_items", c.MaxPlanItems, "must be positive")
+	case c.PlanConfidence != 0 && !(c.PlanConfidence >= 0.5 && c.PlanConfidence < 1):
+		return badKey("plan_confidence", c.PlanConfidence, "must be in [0.5, 1)")
+	case !(c.RecordBonus >= 0):
+		return badKey("record_bonus", c.RecordBonus, "must be non-negative")
+	case c.DefaultPriorityClass < 0 || c.DefaultPriorityClass > store.MaxPriorityClass:
+		return badKey("default_priority_class", c.DefaultPriorityClass, fmt.Sprintf("must be in 0..%d", store.MaxPriorityClass))
+	}
+	for class, p := range c.PriorityClasses {
+		if p < 0 || p > store.MaxPriorityClass {
+			return badKey("priority_classes."+class, p, fmt.Sprintf("must be in 0..%d", store.MaxPriorityClass))
+		}
+	}
+	if err := c.Link.Validate(); err != nil {
+		return badKey("link", fmt.Sprintf("%+v", c.Link), err.Error())
+	}
+	if c.SpoolDir != "" {
+		if fi, err := os.Stat(c.SpoolDir); err != nil || !fi.IsDir() {
+			return badKey("spool_dir", c.SpoolDir, "is not a readable directory")
+		}
+	}
+	return nil
+}

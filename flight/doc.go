@@ -1,0 +1,54 @@
+// Package flight is the onboard Skysieve service: scenes in, detections
+// kept durably, and downlinked in contact windows with custody transfer.
+//
+// A Service is built from one Config (New) and runs until its context ends
+// (Run); Ready is closed once it is live, so the simulator and tests run it
+// in-process exactly as bin/flight does.
+//
+// Intake. Scenes arrive in a spool folder (Config.SpoolDir, scanned every
+// SpoolPoll; the camera writes under a .tmp or hidden name and renames) or
+// through Submit. Each scene is triaged (package triage) and its detections
+// are put in the store (package flight/store) as one item each: the encoded
+// record and the evidence chip, sharing the detection id. A spool file is
+// removed only after the store has made its detections durable; a crash in
+// between re-triages it, and stable detection ids make the re-put a no-op.
+// A scene that cannot be read, or that triage refuses, is moved to
+// QuarantineDir with a .reason file beside it and a log record; other
+// failures are retried MaxSceneAttempts times, then quarantined. When the
+// store is above its high watermark it refuses non-urgent items; intake
+// then pauses (logged, Stats.IntakePaused, a metric) until it drains.
+//
+// Radio. Contacts come from a contact plan file, Config.Contacts or
+// SetContacts. Outside a contact nothing is sent. During one, the radio
+// loop reads the queue from the store, plans the rest of the contact with
+// downlink/plan (class first, then value per byte, parity sized to the
+// predicted loss) and sends each planned symbol as one authenticated TM
+// frame (downlink/link) through the Radio, paced at the contact's rate on
+// the injected clock. A record and its chip are two link items with the
+// same id. Every symbol sent is recorded in the store (MarkSent) under the
+// pass, so a later pass, even after a restart, continues with new symbol
+// indices instead of starting over.
+//
+// Custody. Ground reports come up on the same Radio: a complete part is
+// marked done in the store, and when both parts of a detection are done
+// the item is acknowledged (released from the store). A part the ground
+// still needs symbols for gets that many repair symbols, sized again for
+// the loss. A part with no report keeps its place in the queue and is sent
+// again in a later pass: nothing leaves the store unacknowledged except by
+// expiry or eviction, which the store counts. A detection of priority
+// class 0 stored mid-pass makes the loop re-plan at the next frame, so it
+// goes before everything not yet sent.
+//
+// Link security. The SDLS sequence number (the AES-GCM IV) must never
+// repeat: the service persists a reserved high-water mark in the store
+// before using numbers below it and restarts from it.
+//
+// Telemetry. A housekeeping packet (Stats as JSON, APID 0x102) goes down
+// at each contact's start and every HousekeepingEvery during it. Stats()
+// gives the same snapshot in-process, and /metrics serves it as
+// skysieve_flight_* Prometheus metrics beside /livez and /readyz when
+// MetricsAddr is set.
+//
+// Shutdown. When Run's context ends the frame in hand is finished, custody
+// of everything sent is recorded, and the store is closed.
+package flight

@@ -1,0 +1,106 @@
+package flight
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/downlink/sdls"
+	"github.com/skysieve/skysieve/flight/store"
+)
+
+// Meta keys of the flight state kept in the store.
+const (
+	metaSeqReserved = "link/seq_reserved" // security sequence high-water mark
+	metaPassCount   = "radio/passes"      // passes started so far
+)
+
+// seqReserve is how many security sequence numbers are reserved (persisted
+// ahead) at a time: one fsync per million frames, and a restart skips at
+// most that many numbers of a 64-bit space.
+const seqReserve = 1 << 20
+
+// DevKeys is the development link key file used when no key_file is
+// configured. It is public (testdata/flight/dev.keys holds the same text):
+// fine for a laptop, never for a spacecraft, and flight logs a warning when
+// it falls back to it.
+const DevKeys = `# Skysieve DEVELOPMENT link keys: public, never fly these.
+# spi mode key
+1 enc 5b1d0c7a3e9f42d18c6a0f3b27e4d95c1a8f6e2b3c7d9041e5f6a7b8c9d0e1f2
+2 enc 9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a2918070f1e2d3c
+`
+
+func (s *Service) loadKeys() (*sdls.Keys, error) {
+	if s.cfg.KeyFile == "" {
+		s.log.Warn("no key_file configured: using the public development link keys")
+		return sdls.ParseKeys("development keys", []byte(DevKeys))
+	}
+	keys, err := sdls.LoadKeyFile(s.cfg.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: key_file = %s: %w", ErrConfig, s.cfg.KeyFile, err)
+	}
+	return keys, nil
+}
+
+// setupLink builds the frame sender, starting its security sequence at the
+// persisted high-water mark and reserving the next block before any frame
+// uses it, so no sequence number (GCM IV) is ever used twice, whatever the
+// restarts.
+func (s *Service) setupLink() error {
+	if err := s.cfg.Link.Validate(); err != nil {
+		return fmt.Errorf("%w: link: %w", ErrConfig, err)
+	}
+	keys, err := s.loadKeys()
+	if err != nil {
+		return err
+	}
+	var start uint64
+	switch b, err := s.store.Meta(metaSeqReserved); {
+	case err == nil && len(b) == 8:
+		start = binary.BigEndian.Uint64(b)
+	case err == nil:
+		return fmt.Errorf("flight: store meta %s holds %d bytes, want 8", metaSeqReserved, len(b))
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("flight: read %s: %w", metaSeqReserved, err)
+	}
+	if err := s.reserveSeq(start); err != nil {
+		return err
+	}
+	s.sender, err = link.NewSender(s.cfg.Link, keys, start)
+	if err != nil {
+		return fmt.Errorf("%w: link: %w", ErrConfig, err)
+	}
+	return nil
+}
+
+// reserveSeq persists from+seqReserve as the high-water mark.
+func (s *Service) reserveSeq(from uint64) error {
+	top := from + seqReserve
+	if err := s.store.SetMeta(metaSeqReserved, binary.BigEndian.AppendUint64(nil, top)); err != nil {
+		return fmt.Errorf("flight: persist security sequence mark: %w", err)
+	}
+	s.seqReserved = top
+	return nil
+}
+
+// checkSeq moves the reservation ahead before the sender reaches it.
+func (s *Service) checkSeq() error {
+	if next := s.sender.Seq(); next+seqReserve/4 >= s.seqReserved {
+		return s.reserveSeq(next)
+	}
+	return nil
+}
+
+// nextPass returns a new pass name, persisted so names never repeat.
+func (s *Service) nextPass() (string, error) {
+	var n uint64
+	if b, err := s.store.Meta(metaPassCount); err == nil && len(b) == 8 {
+		n = binary.BigEndian.Uint64(b)
+	}
+	n++
+	if err := s.store.SetMeta(metaPassCount, binary.BigEndian.AppendUint64(nil, n)); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("p%d", n), nil
+}

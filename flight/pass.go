@@ -1,0 +1,484 @@
+package flight
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/downlink/plan"
+	"github.com/skysieve/skysieve/downlink/report"
+	"github.com/skysieve/skysieve/flight/store"
+)
+
+// Custody pass names: symbols of an item's record and chip are recorded
+// under "<pass>/record" and "<pass>/chip"; "done/record" and "done/chip"
+// mark a part the ground confirmed complete.
+const donePass = "done"
+
+func custodyPass(pass string, kind link.Kind) string { return pass + "/" + kind.String() }
+
+// linkItem is one item on the link (a detection's record or chip) during
+// a pass. The radio loop goroutine owns it.
+type linkItem struct {
+	ref     link.ItemRef
+	storeID string
+	class   int
+	value   float64
+	enc     *link.ItemEncoder
+	// next is the next symbol index to send: symbols are never repeated.
+	next int
+	// need is what the ground still lacks (its last report, else K);
+	// unreported counts symbols sent since that report.
+	need, unreported int
+	// pending are symbol indices sent but not yet recorded in the store.
+	pending []int
+}
+
+// pass is the state of one contact while it runs.
+type pass struct {
+	name    string
+	contact plan.Contact
+	items   map[link.ItemRef]*linkItem
+	// due is when the next frame may start on air (pacing).
+	due      time.Time
+	nextHK   time.Time
+	frameBuf []byte
+}
+
+// radioLoop waits for each contact and runs it; outside contacts it only
+// handles uplink reports (which arrive during contacts anyway).
+func (s *Service) radioLoop(ctx context.Context) error {
+	for {
+		now := s.clock.Now()
+		c, ok := s.nextContact(now)
+		var timer <-chan time.Time
+		if ok {
+			if !now.Before(c.Start) {
+				if err := s.runPass(ctx, c); err != nil {
+					return err
+				}
+				continue
+			}
+			timer = s.clock.After(c.Start.Sub(now))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case rep := <-s.reports:
+			s.handleReport(nil, rep)
+		case <-s.wake:
+		case <-timer:
+		}
+	}
+}
+
+// runPass sends frames for one contact until it ends or ctx does.
+func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
+	name, err := s.nextPass()
+	if err != nil {
+		return err
+	}
+	p := &pass{name: name, contact: c, items: map[link.ItemRef]*linkItem{}, due: s.clock.Now()}
+	s.setInPass(true)
+	s.stats.passes.Add(1)
+	s.log.Info("pass start", "pass", name, "contact_start", c.Start, "contact_end", c.End, "capacity_bytes", int64(c.CapacityBits()/8))
+	framesBefore := s.stats.framesSent.Load()
+	defer func() {
+		s.flushAll(p)
+		s.setInPass(false)
+		s.log.Info("pass end", "pass", name, "frames", s.stats.framesSent.Load()-framesBefore)
+	}()
+	idle := s.cfg.ReplanIdle
+	for ctx.Err() == nil {
+		now := s.clock.Now()
+		if !now.Before(c.End) {
+			return nil
+		}
+		s.drainReports(p)
+		if !now.Before(p.nextHK) {
+			if err := s.sendHousekeeping(ctx, p); err != nil {
+				return err
+			}
+			p.nextHK = s.clock.Now().Add(s.cfg.HousekeepingEvery)
+		}
+		pl, queue, err := s.replan(p, now)
+		if err != nil {
+			return err
+		}
+		if len(pl.Sends) == 0 {
+			// Everything sent is waiting on a report: wait for one, for a
+			// new item, or a little, then plan again.
+			wait := min(idle, c.End.Sub(now), p.nextHK.Sub(now))
+			select {
+			case <-ctx.Done():
+				return nil
+			case rep := <-s.reports:
+				s.handleReport(p, rep)
+			case <-s.wake:
+			case <-s.clock.After(max(wait, time.Millisecond)):
+			}
+			continue
+		}
+		s.preemptFlag.Store(false)
+		switch err := s.sendPlan(ctx, p, pl, queue); {
+		case errors.Is(err, errContactOver):
+			// No whole frame fits in what is left: idle to the end.
+			_ = s.clock.Sleep(ctx, c.End.Sub(s.clock.Now()))
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+	return nil
+}
+
+// replan loads the queue (what the remaining contact could carry, with a
+// margin for choice) and plans the rest of the contact.
+func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error) {
+	rest := p.contact.From(now)
+	budget := int64(rest.CapacityBits()/8) * 2
+	entries, err := s.store.Next(s.cfg.MaxPlanItems, budget)
+	if err != nil {
+		return plan.Plan{}, nil, fmt.Errorf("read queue: %w", err)
+	}
+	queue := make([]*linkItem, 0, 2*len(entries))
+	for i := range entries {
+		for _, li := range s.loadItem(p, &entries[i]) {
+			queue = append(queue, li)
+		}
+	}
+	items := make([]plan.Item, len(queue))
+	for i, li := range queue {
+		items[i] = plan.Item{
+			ID: li.ref.String(), Class: li.class, Value: li.value,
+			K: li.enc.K(), FrameBytes: s.cfg.Link.FrameBytes,
+			Need: min(li.need, li.enc.K()), Unreported: li.unreported,
+		}
+	}
+	pl, err := plan.Make(rest, items, plan.Options{Confidence: s.cfg.PlanConfidence})
+	if err != nil {
+		return plan.Plan{}, nil, fmt.Errorf("plan: %w", err)
+	}
+	return pl, queue, nil
+}
+
+// loadItem returns the link items (record, chip) of a stored entry that
+// still need sending, creating their encoders on first sight in the pass.
+func (s *Service) loadItem(p *pass, e *store.Entry) []*linkItem {
+	id, err := link.ParseDetectionID(e.Item.ID)
+	if err != nil {
+		s.log.Error("stored item has an id the link cannot carry", "id", e.Item.ID, "err", err)
+		return nil
+	}
+	var out []*linkItem
+	for _, part := range []struct {
+		kind  link.Kind
+		data  []byte
+		value float64
+	}{
+		{link.KindRecord, e.Item.Record, e.Item.Value + s.cfg.RecordBonus},
+		{link.KindChip, e.Item.Chip, e.Item.Value},
+	} {
+		ref := link.ItemRef{Kind: part.kind, ID: id}
+		if li, ok := p.items[ref]; ok {
+			if li.need > 0 {
+				out = append(out, li)
+			}
+			continue
+		}
+		if len(part.data) == 0 || partDone(e.Sent, part.kind) {
+			continue
+		}
+		class := min(e.Item.PriorityClass, len(s.cfg.Link.ClassVC)-1)
+		enc, err := s.sender.Item(part.kind, id, part.data, class)
+		if err != nil {
+			s.log.Error("cannot encode item", "ref", ref, "err", err)
+			continue
+		}
+		li := &linkItem{ref: ref, storeID: e.Item.ID, class: e.Item.PriorityClass, value: part.value, enc: enc,
+			next: nextSymbol(e.Sent, part.kind), need: enc.K()}
+		if n, ok := s.needs[ref]; ok {
+			li.need = n
+		}
+		p.items[ref] = li
+		if li.need > 0 {
+			out = append(out, li)
+		}
+	}
+	return out
+}
+
+// partDone reports whether custody marks the part confirmed complete.
+func partDone(sent []store.Sent, kind link.Kind) bool {
+	want := custodyPass(donePass, kind)
+	return slices.ContainsFunc(sent, func(x store.Sent) bool { return x.Pass == want })
+}
+
+// nextSymbol is one past the highest symbol of the part sent in any pass.
+func nextSymbol(sent []store.Sent, kind link.Kind) int {
+	suffix := "/" + kind.String()
+	next := 0
+	for _, x := range sent {
+		if strings.HasSuffix(x.Pass, suffix) && !strings.HasPrefix(x.Pass, donePass+"/") && len(x.Symbols) > 0 {
+			next = max(next, x.Symbols[len(x.Symbols)-1]+1)
+		}
+	}
+	return next
+}
+
+// sendPlan sends the plan's frames, paced at the contact's rate. It
+// returns early (nil) when the contact ends, ctx ends, or a critical item
+// asks for a re-plan; custody of what went out is recorded either way.
+func (s *Service) sendPlan(ctx context.Context, p *pass, pl plan.Plan, queue []*linkItem) error {
+	for _, snd := range pl.Sends {
+		li := queue[snd.Index]
+		err := s.sendSymbols(ctx, p, li, snd.Symbols)
+		s.flushItem(p, li)
+		if errors.Is(err, errStopSending) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errStopSending ends a plan early without failing the pass (shutdown or
+// a re-plan); errContactOver says no whole frame fits in the contact left.
+var (
+	errStopSending = errors.New("stop sending")
+	errContactOver = errors.New("contact over")
+)
+
+// sendSymbols sends n new symbols of li.
+func (s *Service) sendSymbols(ctx context.Context, p *pass, li *linkItem, n int) error {
+	for range n {
+		if ctx.Err() != nil || s.preemptFlag.Load() {
+			return errStopSending
+		}
+		select {
+		case rep := <-s.reports:
+			s.handleReport(p, rep)
+		default:
+		}
+		if li.need == 0 {
+			return nil // completed while we were sending
+		}
+		idx := li.next % li.enc.MaxSymbols()
+		var err error
+		p.frameBuf, err = li.enc.AppendFrame(p.frameBuf[:0], idx)
+		if err != nil {
+			return fmt.Errorf("encode %v symbol %d: %w", li.ref, idx, err)
+		}
+		if err := s.transmit(ctx, p, p.frameBuf); err != nil {
+			return err
+		}
+		li.next++
+		li.unreported++
+		li.pending = append(li.pending, idx)
+		s.stats.symbolsSent.Add(1)
+		if idx >= li.enc.K() {
+			s.stats.repairSymbols.Add(1)
+		}
+	}
+	return nil
+}
+
+// transmit paces and sends one frame: it waits until the frame's slot on
+// the contact's timeline (sleeping on the injected clock in quanta, not
+// per frame), sends it, and books its air time. A frame that would not
+// end inside the contact is not sent.
+func (s *Service) transmit(ctx context.Context, p *pass, frame []byte) error {
+	now := s.clock.Now()
+	if p.due.Before(now) {
+		p.due = now
+	}
+	frameBits := float64(len(frame) * 8)
+	var air time.Duration
+	for {
+		rate, _ := p.contact.At(p.due)
+		if rate > 0 {
+			air = time.Duration(frameBits / rate * float64(time.Second))
+			break
+		}
+		next, ok := nextSegmentStart(p.contact, p.due)
+		if !ok {
+			return errContactOver
+		}
+		p.due = next
+	}
+	if p.due.Add(air).After(p.contact.End) {
+		return errContactOver
+	}
+	if wait := p.due.Sub(now); wait >= s.cfg.PacingQuantum {
+		if err := s.clock.Sleep(ctx, wait); err != nil {
+			return errStopSending
+		}
+	}
+	if err := s.radio.WriteFrame(ctx, frame); err != nil {
+		return fmt.Errorf("radio: %w", err)
+	}
+	p.due = p.due.Add(air)
+	s.stats.framesSent.Add(1)
+	s.stats.bytesSent.Add(uint64(len(frame)))
+	return s.checkSeq()
+}
+
+func nextSegmentStart(c plan.Contact, t time.Time) (time.Time, bool) {
+	for _, seg := range c.Segments {
+		if seg.Start.After(t) && seg.RateBitsPerSec > 0 {
+			return seg.Start, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// flushItem records the symbols of li sent since the last flush.
+func (s *Service) flushItem(p *pass, li *linkItem) {
+	if len(li.pending) == 0 {
+		return
+	}
+	err := s.store.MarkSent(li.storeID, custodyPass(p.name, li.ref.Kind), li.pending)
+	switch {
+	case err == nil, errors.Is(err, store.ErrReleased), errors.Is(err, store.ErrNotFound):
+		li.pending = li.pending[:0]
+	default:
+		s.log.Error("custody not recorded", "ref", li.ref, "err", err)
+	}
+}
+
+func (s *Service) flushAll(p *pass) {
+	for _, li := range p.items {
+		s.flushItem(p, li)
+	}
+}
+
+// drainReports handles every report waiting.
+func (s *Service) drainReports(p *pass) {
+	for {
+		select {
+		case rep := <-s.reports:
+			s.handleReport(p, rep)
+		default:
+			return
+		}
+	}
+}
+
+// handleReport applies a ground report: complete parts are marked done
+// and, when both parts of a detection are done, custody passes to the
+// ground (Ack releases the item); incomplete parts get the ground's count
+// of symbols still needed, which sizes their repair.
+func (s *Service) handleReport(p *pass, rep report.Report) {
+	s.stats.reports.Add(1)
+	for _, ref := range rep.Complete {
+		delete(s.needs, ref)
+		if p != nil {
+			if li, ok := p.items[ref]; ok {
+				li.need, li.unreported = 0, 0
+			}
+		}
+		s.complete(ref)
+	}
+	for _, nr := range rep.Need {
+		s.needs[nr.Ref] = nr.Symbols
+		if p != nil {
+			if li, ok := p.items[nr.Ref]; ok {
+				li.need, li.unreported = nr.Symbols, 0
+			}
+		}
+	}
+}
+
+// complete records that the ground holds part ref, and acknowledges the
+// detection once every part it has is complete.
+func (s *Service) complete(ref link.ItemRef) {
+	if ref.Kind != link.KindRecord && ref.Kind != link.KindChip {
+		return
+	}
+	id := link.FormatID(ref.ID)
+	e, err := s.store.Get(id)
+	if err != nil {
+		return // already released, or not ours
+	}
+	if !partDone(e.Sent, ref.Kind) {
+		if err := s.store.MarkSent(id, custodyPass(donePass, ref.Kind), []int{0}); err != nil {
+			s.log.Error("custody: cannot mark part complete", "ref", ref, "err", err)
+			return
+		}
+		e.Sent = append(e.Sent, store.Sent{Pass: custodyPass(donePass, ref.Kind)})
+	}
+	if !partDone(e.Sent, link.KindRecord) || len(e.Item.Chip) > 0 && !partDone(e.Sent, link.KindChip) {
+		return
+	}
+	if err := s.store.Ack(id); err != nil {
+		s.log.Error("custody: ack failed", "id", id, "err", err)
+		return
+	}
+	s.stats.acked.Add(1)
+}
+
+// uplinkLoop reads uplink frames, verifies them and hands the reports to
+// the radio loop.
+func (s *Service) uplinkLoop(ctx context.Context) error {
+	buf := make([]byte, 4096)
+	for {
+		n, err := s.radio.ReadFrame(ctx, buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("radio read: %w", err)
+		}
+		rep, err := s.sender.DecodeReport(buf[:n])
+		if err != nil {
+			s.stats.reportsRejected.Add(1)
+			s.log.Debug("uplink frame rejected", "err", err)
+			continue
+		}
+		select {
+		case s.reports <- rep:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// sendHousekeeping sends one housekeeping packet (the Stats as JSON) on
+// its own APID, with a little parity and no custody: the next one
+// supersedes it.
+func (s *Service) sendHousekeeping(ctx context.Context, p *pass) error {
+	data, err := s.housekeeping()
+	if err != nil {
+		return err
+	}
+	var id link.ItemID
+	copy(id[:2], "hk")
+	binary.BigEndian.PutUint64(id[8:], uint64(s.clock.Now().UnixNano()))
+	enc, err := s.sender.Item(link.KindHousekeeping, id, data, 0)
+	if err != nil {
+		return fmt.Errorf("housekeeping: %w", err)
+	}
+	_, loss := p.contact.At(s.clock.Now())
+	n := enc.K() + 1 + int(float64(enc.K())*loss*2)
+	for i := range n {
+		p.frameBuf, err = enc.AppendFrame(p.frameBuf[:0], i)
+		if err != nil {
+			return fmt.Errorf("housekeeping: %w", err)
+		}
+		if err := s.transmit(ctx, p, p.frameBuf); err != nil {
+			if errors.Is(err, errStopSending) || errors.Is(err, errContactOver) {
+				return nil
+			}
+			return err
+		}
+	}
+	s.stats.housekeeping.Add(1)
+	return nil
+}
