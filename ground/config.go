@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skysieve/skysieve/downlink/clock"
+	"github.com/skysieve/skysieve/downlink/link"
 )
 
 // ErrConfig is wrapped by every configuration error; the message names the
@@ -39,20 +40,6 @@ type KISSStation struct {
 	Sync bool
 }
 
-// NATSConfig selects the bus.
-type NATSConfig struct {
-	// URL of an external server or cluster; empty runs the embedded server.
-	URL string
-	// Listen is the embedded server's client listener (port 0 = random).
-	Listen string
-	// TLS to an external server.
-	TLSCAFile, TLSCertFile, TLSKeyFile string
-	// CredsFile is a JWT .creds file; NKeySeedFile a user nkey seed file.
-	CredsFile, NKeySeedFile string
-	// Replicas of the streams on a cluster.
-	Replicas int
-}
-
 // Config is everything a ground service needs. Zero fields take the
 // DefaultConfig values in New.
 type Config struct {
@@ -61,11 +48,28 @@ type Config struct {
 	DataDir string
 	UDP     []UDPStation
 	KISS    []KISSStation
-	NATS    NATSConfig
+	// NATSURL is an external NATS server or cluster (comma-separated
+	// URLs); empty runs the embedded server.
+	NATSURL string
+	// NATSListen is the embedded server's client listener on loopback
+	// (port 0 = random; Service.NATSURL tells the bound URL).
+	NATSListen string
+	// NATSCAFile, NATSCertFile and NATSKeyFile configure TLS to an
+	// external server (CA to trust; client certificate and key).
+	NATSCAFile, NATSCertFile, NATSKeyFile string
+	// NATSCredsFile is a JWT user .creds file; NATSNKeyFile a file
+	// holding a user nkey seed. At most one of them.
+	NATSCredsFile, NATSNKeyFile string
+	// NATSReplicas of the streams on a cluster (1..5).
+	NATSReplicas int
 	// KeyFile is the link key file (see downlink/sdls).
 	KeyFile string
-	// FrameBytes is the fixed TM frame length on the link.
-	FrameBytes int
+	// Link is what both ends of the space link agree on (frame length,
+	// spacecraft id, SPIs, virtual channels).
+	Link link.Config
+	// MaxReassemblyBytes caps symbol bytes held for incomplete items
+	// (0: the reassembler's default).
+	MaxReassemblyBytes int64
 	// MetricsAddr serves /metrics, /livez and /readyz; empty disables.
 	MetricsAddr string
 	// ReportInterval is how often ACK/NAK reports go to a station in
@@ -82,19 +86,17 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// NATSURL is a convenience alias of NATS.URL for callers that only set the
-// URL.
-func (c *Config) NATSURL() string { return c.NATS.URL }
-
 // DefaultConfig runs out of the box: data in ./ground-data, one UDP station
 // "local" on 127.0.0.1:7700, embedded NATS on a random loopback port,
-// metrics on 127.0.0.1:9465, reports every 5 s.
+// metrics on 127.0.0.1:9465, reports every 5 s, the default link. The key
+// file (KeyFile) must still be named: keys are never defaulted.
 func DefaultConfig() Config {
 	return Config{
 		DataDir:        "ground-data",
 		UDP:            []UDPStation{{Station: "local", Listen: "127.0.0.1:7700"}},
-		NATS:           NATSConfig{Listen: "127.0.0.1:0", Replicas: 1},
-		FrameBytes:     1024,
+		NATSListen:     "127.0.0.1:0",
+		NATSReplicas:   1,
+		Link:           link.DefaultConfig(),
 		MetricsAddr:    "127.0.0.1:9465",
 		ReportInterval: 5 * time.Second,
 		ContactIdle:    30 * time.Second,
@@ -157,16 +159,25 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
-	if c.NATS.URL == "" {
-		if err := checkAddr("nats.listen", c.NATS.Listen, false); err != nil {
+	if c.NATSURL == "" {
+		if err := checkAddr("nats.listen", c.NATSListen, false); err != nil {
 			return err
 		}
 	}
-	if c.NATS.Replicas < 1 || c.NATS.Replicas > 5 {
-		return badKey("nats.replicas", c.NATS.Replicas, "want 1..5")
+	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
+		return badKey("nats.replicas", c.NATSReplicas, "want 1..5")
 	}
-	if c.FrameBytes < 64 || c.FrameBytes > 65535 {
-		return badKey("frame_bytes", c.FrameBytes, "want 64..65535")
+	if (c.NATSCertFile == "") != (c.NATSKeyFile == "") {
+		return badKey("nats.tls.cert", fmt.Sprintf("%q", c.NATSCertFile), "nats.tls.cert and nats.tls.key go together")
+	}
+	if c.NATSCredsFile != "" && c.NATSNKeyFile != "" {
+		return badKey("nats.nkey", c.NATSNKeyFile, "give nats.creds or nats.nkey, not both")
+	}
+	if err := c.Link.Validate(); err != nil {
+		return fmt.Errorf("%w: link: %v", ErrConfig, err)
+	}
+	if c.KeyFile == "" {
+		return badKey("key_file", `""`, "the link key file is required (see downlink/sdls for its format)")
 	}
 	if err := checkAddr("metrics_addr", c.MetricsAddr, true); err != nil {
 		return err

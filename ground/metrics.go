@@ -2,6 +2,7 @@ package ground
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Frame results, the "result" label of skysieve_ground_frames_total.
@@ -100,6 +101,6 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.frames, m.gaps, m.framesMissed, m.items, m.redelivered, m.published,
 		m.publishErrors, m.invalid, m.outbox, m.captureToPublish, m.symbolToAck, m.consumerPending,
 		m.reports, m.busConnected, m.kissErrors,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -223,6 +223,27 @@ func clientOptions(cfg Config, log *slog.Logger) ([]nats.Option, error) {
 	return opts, nil
 }
 
+// Connect dials cfg.URL as a plain client (no embedded server, no stream
+// creation), for tools such as the watch command.
+func Connect(cfg Config) (*nats.Conn, error) {
+	if cfg.URL == "" {
+		return nil, fmt.Errorf("%w: a NATS URL is required", ErrConfig)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	opts, err := clientOptions(cfg, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, nats.RetryOnFailedConnect(false))
+	nc, err := nats.Connect(cfg.URL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("bus: connect %s: %w", cfg.URL, err)
+	}
+	return nc, nil
+}
+
 // Ensure creates the streams and the chip bucket if they are absent. It is
 // called by Open when the server is reachable and by the publish methods
 // until it has succeeded once.

@@ -1,0 +1,73 @@
+package ground
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/skysieve/skysieve/ground/bus"
+)
+
+// handler serves /metrics, /livez and /readyz. Ready means Run has
+// started everything; the bus may still be down (the outbox holds items),
+// which /readyz reports in its body.
+func (s *Service) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		select {
+		case <-s.ready:
+		default:
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		bus := "connected"
+		if !s.bus.Connected() {
+			bus = "disconnected (items wait in the outbox)"
+		}
+		fmt.Fprintf(w, "ready\nbus: %s\noutbox: %d\n", bus, s.ob.Len())
+	})
+	return mux
+}
+
+// observe refreshes gauges that are read from elsewhere: bus connection,
+// outbox length, and the pending count of every durable consumer of the
+// detections stream (consumer lag, e.g. of "ground watch").
+func (s *Service) observe(ctx context.Context) error {
+	for {
+		connected := 0.0
+		if s.bus.Connected() {
+			connected = 1
+			s.observeConsumers(ctx)
+		}
+		s.m.busConnected.Set(connected)
+		s.m.outbox.Set(float64(s.ob.Len()))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func (s *Service) observeConsumers(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	st, err := s.bus.JetStream().Stream(ctx, bus.StreamDetections)
+	if err != nil {
+		return
+	}
+	lister := st.ListConsumers(ctx)
+	for info := range lister.Info() {
+		if info.Config.Durable == "" {
+			continue
+		}
+		s.m.consumerPending.WithLabelValues(info.Name).Set(float64(info.NumPending))
+	}
+	_ = lister.Err()
+}

@@ -1,0 +1,231 @@
+package ground
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/skysieve/skysieve/downlink/frame"
+	"github.com/skysieve/skysieve/ground/kiss"
+)
+
+// rxFrame is one frame as a receiver got it.
+type rxFrame struct {
+	station string
+	data    []byte
+	// rxWall is the wall time of reception (for latency figures).
+	rxWall time.Time
+}
+
+// uplinkFunc sends one TC frame to a station's modem.
+type uplinkFunc func(tc []byte) error
+
+// stationLink tracks where a station's uplink goes.
+type stationLink struct {
+	mu     sync.Mutex
+	send   uplinkFunc
+	source string // description for logs
+}
+
+func (l *stationLink) set(send uplinkFunc, source string) {
+	l.mu.Lock()
+	l.send, l.source = send, source
+	l.mu.Unlock()
+}
+
+func (l *stationLink) get() (uplinkFunc, string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.send, l.source
+}
+
+// udpReceiver reads one frame per datagram.
+type udpReceiver struct {
+	station string
+	conn    *net.UDPConn
+	uplink  *net.UDPAddr // fixed uplink address, or nil
+	link    *stationLink
+	log     *slog.Logger
+}
+
+func listenUDP(st UDPStation, link *stationLink, log *slog.Logger) (*udpReceiver, error) {
+	addr, err := net.ResolveUDPAddr("udp", st.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("%w: udp station %s listen %q: %v", ErrConfig, st.Station, st.Listen, err)
+	}
+	conn, err := net.ListenUDP("udp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("ground: udp station %s: %w", st.Station, err)
+	}
+	// A pass arrives in bursts; let the kernel hold a few thousand frames.
+	_ = conn.SetReadBuffer(8 << 20)
+	r := &udpReceiver{station: st.Station, conn: conn, link: link, log: log}
+	if st.Uplink != "" {
+		up, err := net.ResolveUDPAddr("udp", st.Uplink)
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("%w: udp station %s uplink %q: %v", ErrConfig, st.Station, st.Uplink, err)
+		}
+		r.uplink = up
+		link.set(func(tc []byte) error { _, err := conn.WriteToUDP(tc, up); return err }, up.String())
+	}
+	return r, nil
+}
+
+// run reads datagrams until the socket closes.
+func (r *udpReceiver) run(ctx context.Context, out chan<- rxFrame) error {
+	buf := make([]byte, 65536)
+	var last string
+	for {
+		n, from, err := r.conn.ReadFromUDP(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("ground: udp station %s: %w", r.station, err)
+		}
+		if r.uplink == nil && from.String() != last {
+			// Reports go back to where this station's frames come from.
+			last = from.String()
+			r.link.set(func(tc []byte) error { _, err := r.conn.WriteToUDP(tc, from); return err }, last)
+		}
+		select {
+		case out <- rxFrame{station: r.station, data: append([]byte(nil), buf[:n]...), rxWall: time.Now()}:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// kissReceiver accepts TCP connections from a KISS modem.
+type kissReceiver struct {
+	st         KISSStation
+	ln         net.Listener
+	frameBytes int
+	link       *stationLink
+	log        *slog.Logger
+	kissErrors func()
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func listenKISS(st KISSStation, frameBytes int, link *stationLink, log *slog.Logger, kissErrors func()) (*kissReceiver, error) {
+	ln, err := net.Listen("tcp", st.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("ground: kiss station %s listen %q: %w", st.Station, st.Listen, err)
+	}
+	return &kissReceiver{st: st, ln: ln, frameBytes: frameBytes, link: link, log: log,
+		kissErrors: kissErrors, conns: map[net.Conn]struct{}{}}, nil
+}
+
+func (r *kissReceiver) run(ctx context.Context, out chan<- rxFrame) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		c, err := r.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("ground: kiss station %s: %w", r.st.Station, err)
+		}
+		r.mu.Lock()
+		r.conns[c] = struct{}{}
+		r.mu.Unlock()
+		r.log.Info("kiss modem connected", "station", r.st.Station, "remote", c.RemoteAddr())
+		var wmu sync.Mutex
+		r.link.set(func(tc []byte) error {
+			wmu.Lock()
+			defer wmu.Unlock()
+			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			_, err := c.Write(kiss.Append(nil, 0, kiss.CmdData, tc))
+			return err
+		}, c.RemoteAddr().String())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := r.serve(ctx, c, out)
+			r.mu.Lock()
+			delete(r.conns, c)
+			r.mu.Unlock()
+			c.Close()
+			r.log.Info("kiss modem disconnected", "station", r.st.Station, "remote", c.RemoteAddr(), "err", err)
+		}()
+	}
+}
+
+// serve decodes one modem connection.
+func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame) error {
+	dec := kiss.NewDecoder(c, r.frameBytes*4+64)
+	var pw *io.PipeWriter
+	if r.st.Sync {
+		// The KISS payloads form a byte stream of ASM-marked, randomised
+		// frames; a synchroniser cuts it into frames.
+		var pr *io.PipeReader
+		pr, pw = io.Pipe()
+		defer pw.Close()
+		sync, err := frame.NewSynchronizer(pr, r.frameBytes)
+		if err != nil {
+			return err
+		}
+		go func() {
+			for {
+				f, err := sync.Next()
+				if err != nil {
+					_ = pr.CloseWithError(err)
+					return
+				}
+				select {
+				case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f...), rxWall: time.Now()}:
+				case <-ctx.Done():
+					_ = pr.CloseWithError(ctx.Err())
+					return
+				}
+			}
+		}()
+	}
+	for {
+		f, err := dec.Next()
+		switch {
+		case errors.Is(err, kiss.ErrBadEscape), errors.Is(err, kiss.ErrTooLong):
+			r.kissErrors()
+			r.log.Debug("damaged kiss frame dropped", "station", r.st.Station, "err", err)
+			continue
+		case err != nil:
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		if f.Command != kiss.CmdData {
+			continue
+		}
+		if pw != nil {
+			if _, err := pw.Write(f.Data); err != nil {
+				return err
+			}
+			continue
+		}
+		select {
+		case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f.Data...), rxWall: time.Now()}:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// close stops accepting and closes open connections.
+func (r *kissReceiver) close() {
+	r.ln.Close()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for c := range r.conns {
+		c.Close()
+	}
+}

@@ -1,0 +1,678 @@
+package ground
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/skysieve/skysieve/downlink/clock"
+	"github.com/skysieve/skysieve/downlink/frame"
+	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/downlink/reassembly"
+	"github.com/skysieve/skysieve/downlink/record"
+	"github.com/skysieve/skysieve/downlink/sdls"
+	"github.com/skysieve/skysieve/ground/bus"
+	"github.com/skysieve/skysieve/ground/outbox"
+	bolt "go.etcd.io/bbolt"
+)
+
+// bbolt buckets of the ground database (besides the outbox's).
+var (
+	// bucketSymbols is the reassembly log: kind(2) ‖ id(16) ‖ index(4) →
+	// symbol packet, for every accepted symbol of an incomplete item.
+	bucketSymbols = []byte("symbols")
+	// bucketCompleted remembers completed items (kind ‖ id → completion
+	// time, Unix nanoseconds) so reports keep acknowledging them after a
+	// restart.
+	bucketCompleted = []byte("completed")
+	// bucketMeta holds small values such as the uplink sequence
+	// high-water mark.
+	bucketMeta   = []byte("meta")
+	keyUplinkSeq = []byte("uplink_seq_reserved")
+)
+
+// uplinkSeqBlock is how many uplink security sequence numbers are reserved
+// per persisted high-water mark.
+const uplinkSeqBlock = 1 << 20
+
+// batchFrames caps the frames handled in one bbolt transaction.
+const batchFrames = 512
+
+// Errors of the service.
+var (
+	// ErrRunning is returned by a second call to Run.
+	ErrRunning = errors.New("ground: service already ran")
+)
+
+// Service is one ground process: receivers, reassembly, outbox, publisher,
+// reports. Create it with New, start it with Run.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+	clk clock.Clock
+	m   *metrics
+	st  *statsCounters
+
+	db   *bolt.DB
+	ob   *outbox.Outbox
+	rx   *link.Receiver
+	up   *link.ReportEncoder
+	keys *sdls.Keys
+
+	udp   []*udpReceiver
+	kiss  []*kissReceiver
+	links map[string]*stationLink
+	httpL net.Listener
+
+	frames chan rxFrame
+	ready  chan struct{}
+	ran    bool
+
+	busMu sync.Mutex
+	bus   *bus.Bus
+	pub   *publisher
+
+	contactMu sync.Mutex
+	contacts  map[string]*contact
+
+	completedMu sync.Mutex
+	completed   []completedRef
+}
+
+// contact is a station's current pass, as seen from the frames.
+type contact struct {
+	active    bool
+	start     time.Time
+	lastGood  time.Time
+	reportDue bool
+}
+
+type completedRef struct {
+	ref link.ItemRef
+	at  time.Time
+}
+
+// New checks cfg, opens the data dir and its database, restores the
+// reassembly state from the symbol log, and binds every receiver socket
+// (so UDPAddr works before Run). Zero fields of cfg take DefaultConfig
+// values, except MetricsAddr (empty: no HTTP endpoint) and the stations
+// (none at all: the default UDP station).
+func New(cfg Config) (*Service, error) {
+	cfg = withDefaults(cfg)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	keys, err := sdls.LoadKeyFile(cfg.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: key_file: %v", ErrConfig, err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("ground: data dir: %w", err)
+	}
+	s := &Service{cfg: cfg, log: cfg.Logger, clk: cfg.Clock, m: newMetrics(), st: newStatsCounters(),
+		keys: keys, links: map[string]*stationLink{}, frames: make(chan rxFrame, 4096),
+		ready: make(chan struct{}), contacts: map[string]*contact{}}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeAll()
+		}
+	}()
+	s.db, err = bolt.Open(filepath.Join(cfg.DataDir, "ground.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("ground: open %s: %w", filepath.Join(cfg.DataDir, "ground.db"), err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketSymbols, bucketCompleted, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("ground: database: %w", err)
+	}
+	if s.ob, err = outbox.Open(s.db); err != nil {
+		return nil, err
+	}
+	s.rx, err = link.NewReceiver(cfg.Link, keys, reassembly.Config{MaxBytes: cfg.MaxReassemblyBytes})
+	if err != nil {
+		return nil, fmt.Errorf("%w: link: %v", ErrConfig, err)
+	}
+	if err := s.openReportEncoder(); err != nil {
+		return nil, err
+	}
+	if err := s.restore(); err != nil {
+		return nil, err
+	}
+	for _, st := range cfg.UDP {
+		l := &stationLink{}
+		s.links[st.Station] = l
+		r, err := listenUDP(st, l, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.udp = append(s.udp, r)
+	}
+	for _, st := range cfg.KISS {
+		l := &stationLink{}
+		s.links[st.Station] = l
+		station := st.Station
+		r, err := listenKISS(st, cfg.Link.FrameBytes, l, s.log, func() {
+			s.st.kissErrors.Add(1)
+			s.m.kissErrors.WithLabelValues(station).Inc()
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.kiss = append(s.kiss, r)
+	}
+	if cfg.MetricsAddr != "" {
+		if s.httpL, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("ground: metrics_addr %s: %w", cfg.MetricsAddr, err)
+		}
+	}
+	ok = true
+	return s, nil
+}
+
+func withDefaults(cfg Config) Config {
+	d := DefaultConfig()
+	if cfg.DataDir == "" {
+		cfg.DataDir = d.DataDir
+	}
+	if len(cfg.UDP) == 0 && len(cfg.KISS) == 0 {
+		cfg.UDP = d.UDP
+	}
+	if cfg.NATSListen == "" {
+		cfg.NATSListen = d.NATSListen
+	}
+	if cfg.NATSReplicas == 0 {
+		cfg.NATSReplicas = d.NATSReplicas
+	}
+	if cfg.Link.FrameBytes == 0 {
+		cfg.Link = d.Link
+	}
+	if cfg.ReportInterval == 0 {
+		cfg.ReportInterval = d.ReportInterval
+	}
+	if cfg.ContactIdle == 0 {
+		cfg.ContactIdle = d.ContactIdle
+	}
+	if cfg.CAPSender == "" {
+		cfg.CAPSender = d.CAPSender
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return cfg
+}
+
+// openReportEncoder starts the uplink encoder above the persisted
+// high-water mark and reserves the next block, so no sequence number is
+// ever used twice across restarts.
+func (s *Service) openReportEncoder() error {
+	var start uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		if v := b.Get(keyUplinkSeq); len(v) == 8 {
+			start = binary.BigEndian.Uint64(v)
+		}
+		return b.Put(keyUplinkSeq, binary.BigEndian.AppendUint64(nil, start+uplinkSeqBlock))
+	})
+	if err != nil {
+		return fmt.Errorf("ground: uplink sequence: %w", err)
+	}
+	s.up, err = link.NewReportEncoder(s.cfg.Link, s.keys, start)
+	if err != nil {
+		return fmt.Errorf("%w: link: %v", ErrConfig, err)
+	}
+	return nil
+}
+
+// reserveUplinkSeq persists a new high-water mark when the encoder nears
+// the reserved one.
+func (s *Service) reserveUplinkSeq() error {
+	next := s.up.Seq()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		var top uint64
+		if v := b.Get(keyUplinkSeq); len(v) == 8 {
+			top = binary.BigEndian.Uint64(v)
+		}
+		if next+uplinkSeqBlock/2 < top {
+			return nil
+		}
+		return b.Put(keyUplinkSeq, binary.BigEndian.AppendUint64(nil, next+uplinkSeqBlock))
+	})
+}
+
+// restore replays the symbol log into the reassembler and loads the
+// completed list.
+func (s *Service) restore() error {
+	ra := s.rx.Reassembler()
+	var symbols, stale int
+	var completed []link.Item
+	err := s.db.View(func(tx *bolt.Tx) error {
+		err := tx.Bucket(bucketSymbols).ForEach(func(k, v []byte) error {
+			ar, err := ra.AddPacket(v)
+			if err != nil {
+				stale++
+				return nil
+			}
+			symbols++
+			if ar.Item != nil {
+				ref := refFromKey(k)
+				completed = append(completed, link.Item{Ref: ref, Data: ar.Item})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCompleted).ForEach(func(k, v []byte) error {
+			if len(k) != 18 || len(v) != 8 {
+				return nil
+			}
+			s.completed = append(s.completed, completedRef{ref: refFromKey(k), at: time.Unix(0, int64(binary.BigEndian.Uint64(v)))})
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("ground: restore reassembly log: %w", err)
+	}
+	if len(completed) > 0 {
+		// Only possible if a completion was logged but not retired; finish
+		// it (the publisher finds it in the outbox when Run starts).
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for _, it := range completed {
+				if _, err := s.completeTx(tx, it, "restored", "", time.Time{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("ground: restore: %w", err)
+		}
+	}
+	sortCompleted(s.completed)
+	if symbols+stale > 0 || len(s.completed) > 0 {
+		s.log.Info("reassembly state restored", "symbols", symbols, "unreadable", stale,
+			"incomplete_items", ra.Stats().HeldItems, "completed_remembered", len(s.completed))
+	}
+	return nil
+}
+
+func symbolKey(ref link.ItemRef, index int) []byte {
+	k := make([]byte, 22)
+	binary.BigEndian.PutUint16(k, uint16(ref.Kind))
+	copy(k[2:18], ref.ID[:])
+	binary.BigEndian.PutUint32(k[18:], uint32(index))
+	return k
+}
+
+func refKey(ref link.ItemRef) []byte { return symbolKey(ref, 0)[:18] }
+
+func refFromKey(k []byte) link.ItemRef {
+	var ref link.ItemRef
+	ref.Kind = link.Kind(binary.BigEndian.Uint16(k))
+	copy(ref.ID[:], k[2:18])
+	return ref
+}
+
+func kindName(k link.Kind) string {
+	switch k {
+	case link.KindRecord:
+		return kindRecord
+	case link.KindChip:
+		return kindChip
+	}
+	return k.String()
+}
+
+// Ready is closed once Run has started every receiver, the bus and the
+// publisher.
+func (s *Service) Ready() <-chan struct{} { return s.ready }
+
+// UDPAddr is the bound address of a UDP station's socket, or nil if there
+// is no such station.
+func (s *Service) UDPAddr(station string) net.Addr {
+	for _, r := range s.udp {
+		if r.station == station {
+			return r.conn.LocalAddr()
+		}
+	}
+	return nil
+}
+
+// KISSAddr is the bound address of a KISS station's listener, or nil.
+func (s *Service) KISSAddr(station string) net.Addr {
+	for _, r := range s.kiss {
+		if r.st.Station == station {
+			return r.ln.Addr()
+		}
+	}
+	return nil
+}
+
+// MetricsAddr is the bound address of the HTTP endpoint, or nil.
+func (s *Service) MetricsAddr() net.Addr {
+	if s.httpL == nil {
+		return nil
+	}
+	return s.httpL.Addr()
+}
+
+// NATSURL is the client URL of the bus: the embedded server's listener or
+// the configured external URL. It is empty before Ready.
+func (s *Service) NATSURL() string {
+	s.busMu.Lock()
+	defer s.busMu.Unlock()
+	if s.bus == nil {
+		return ""
+	}
+	return s.bus.URL()
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Service) Stats() Stats {
+	out := s.st.snapshot()
+	out.OutboxLen = s.ob.Len()
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		out.SymbolsLogged = tx.Bucket(bucketSymbols).Stats().KeyN
+		return nil
+	})
+	return out
+}
+
+// Run starts the bus, the receivers, the processing loop, the publisher
+// and the report timer, closes Ready, and runs until ctx ends or a
+// component fails. It then stops everything and closes the database; a
+// Service runs once.
+func (s *Service) Run(ctx context.Context) error {
+	if s.ran {
+		return ErrRunning
+	}
+	s.ran = true
+	defer s.closeAll()
+	b, err := bus.Open(ctx, bus.Config{
+		URL: s.cfg.NATSURL, Listen: s.cfg.NATSListen, StoreDir: filepath.Join(s.cfg.DataDir, "nats"),
+		TLSCAFile: s.cfg.NATSCAFile, TLSCertFile: s.cfg.NATSCertFile, TLSKeyFile: s.cfg.NATSKeyFile,
+		CredsFile: s.cfg.NATSCredsFile, NKeySeedFile: s.cfg.NATSNKeyFile, Replicas: s.cfg.NATSReplicas,
+		Logger: s.log,
+	})
+	if err != nil {
+		return err
+	}
+	s.busMu.Lock()
+	s.bus = b
+	s.busMu.Unlock()
+	// Tools on this machine (ground watch) find the embedded server here.
+	_ = os.WriteFile(filepath.Join(s.cfg.DataDir, "nats.url"), []byte(b.URL()+"\n"), 0o640)
+	s.pub = newPublisher(b, s.ob, s.clk, s.log, s.m, s.st, s.cfg.CAPSender)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 16)
+	start := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+				cancel()
+			}
+		}()
+	}
+	for _, r := range s.udp {
+		start("udp "+r.station, func(ctx context.Context) error { return r.run(ctx, s.frames) })
+	}
+	for _, r := range s.kiss {
+		start("kiss "+r.st.Station, func(ctx context.Context) error { return r.run(ctx, s.frames) })
+	}
+	start("process", s.process)
+	start("publish", s.pub.run)
+	start("report", s.reportLoop)
+	start("observe", s.observe)
+	var srv *http.Server
+	if s.httpL != nil {
+		srv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(s.httpL) }()
+	}
+	s.log.Info("ground service ready", "nats", b.URL(), "udp", len(s.udp), "kiss", len(s.kiss),
+		"outbox", s.ob.Len(), "data_dir", s.cfg.DataDir)
+	close(s.ready)
+
+	<-ctx.Done()
+	// Stop the sockets so receivers return, then wait for everyone.
+	for _, r := range s.udp {
+		r.conn.Close()
+	}
+	for _, r := range s.kiss {
+		r.close()
+	}
+	if srv != nil {
+		shutCtx, c := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = srv.Shutdown(shutCtx)
+		c()
+	}
+	wg.Wait()
+	close(errc)
+	var errs []error
+	for err := range errc {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// closeAll releases everything New or Run opened.
+func (s *Service) closeAll() {
+	for _, r := range s.udp {
+		r.conn.Close()
+	}
+	for _, r := range s.kiss {
+		r.close()
+	}
+	if s.httpL != nil {
+		s.httpL.Close()
+	}
+	s.busMu.Lock()
+	if s.bus != nil {
+		s.bus.Close()
+	}
+	s.busMu.Unlock()
+	if s.db != nil {
+		s.db.Close()
+	}
+}
+
+// process is the single loop that verifies frames, logs accepted symbols
+// and retires completed items, a batch of frames per transaction.
+func (s *Service) process(ctx context.Context) error {
+	batch := make([]rxFrame, 0, batchFrames)
+	for {
+		batch = batch[:0]
+		select {
+		case f := <-s.frames:
+			batch = append(batch, f)
+		case <-ctx.Done():
+			return nil
+		}
+	drain:
+		for len(batch) < batchFrames {
+			select {
+			case f := <-s.frames:
+				batch = append(batch, f)
+			default:
+				break drain
+			}
+		}
+		if err := s.processBatch(batch); err != nil {
+			return err
+		}
+	}
+}
+
+type notice struct {
+	ref  string
+	wall time.Time
+}
+
+// processBatch handles frames in one bbolt transaction: a symbol is
+// durable in the log before the batch's completions are queued, and a
+// completion retires its symbols and enters the outbox atomically.
+func (s *Service) processBatch(batch []rxFrame) error {
+	var notices []notice
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		notices = notices[:0]
+		log := tx.Bucket(bucketSymbols)
+		for _, f := range batch {
+			res, err := s.rx.Receive(f.data, f.station)
+			s.countFrame(f.station, res, err)
+			if err != nil {
+				continue
+			}
+			pass := s.noteContact(f.station)
+			for _, sym := range res.Symbols {
+				if sym.Outcome != reassembly.Accepted {
+					continue
+				}
+				if err := log.Put(symbolKey(sym.Ref, sym.Index), bytes.Clone(sym.Packet)); err != nil {
+					return err
+				}
+			}
+			for _, it := range res.Completed {
+				ref, err := s.completeTx(tx, it, f.station, pass, f.rxWall)
+				if err != nil {
+					return err
+				}
+				if ref != "" {
+					notices = append(notices, notice{ref, f.rxWall})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ground: reassembly log: %w", err)
+	}
+	for _, n := range notices {
+		s.pub.notify(n.ref, n.wall)
+	}
+	return nil
+}
+
+// completeTx retires a completed item's symbols and queues it for
+// publishing. It returns the outbox ref when the item was queued.
+func (s *Service) completeTx(tx *bolt.Tx, it link.Item, station, pass string, wall time.Time) (string, error) {
+	prefix := refKey(it.Ref)
+	c := tx.Bucket(bucketSymbols).Cursor()
+	var keys [][]byte
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := tx.Bucket(bucketSymbols).Delete(k); err != nil {
+			return "", err
+		}
+	}
+	now := s.clk.Now()
+	if err := tx.Bucket(bucketCompleted).Put(prefix, binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))); err != nil {
+		return "", err
+	}
+	s.rememberCompleted(it.Ref, now)
+	kind := kindName(it.Ref.Kind)
+	s.st.itemCompleted(kind)
+	s.m.items.WithLabelValues(kind).Inc()
+	if it.Ref.Kind != link.KindRecord && it.Ref.Kind != link.KindChip {
+		s.log.Info("housekeeping item received", "id", it.Ref.ID.String(), "bytes", len(it.Data), "station", station)
+		return "", nil
+	}
+	e := &outbox.Entry{Kind: kind, ID: it.Ref.ID.String(), Payload: it.Data, Station: station, Pass: pass, DownlinkTime: now}
+	if it.Ref.Kind == link.KindRecord {
+		if d, err := record.Unmarshal(it.Data); err == nil {
+			e.Priority = d.Priority
+		}
+	}
+	added, err := s.ob.EnqueueTx(tx, e)
+	if err != nil {
+		return "", err
+	}
+	if !added {
+		s.st.redelivered.Add(1)
+		s.m.redelivered.WithLabelValues(kind).Inc()
+		return "", nil
+	}
+	return e.Ref(), nil
+}
+
+// countFrame updates the per-station, per-VC counters for one frame.
+func (s *Service) countFrame(station string, res link.Result, err error) {
+	reason := ResultGood
+	switch {
+	case err == nil:
+	case errors.Is(err, sdls.ErrReplay):
+		reason = ResultReplay
+	case errors.Is(err, sdls.ErrAuth), errors.Is(err, sdls.ErrUnknownSPI):
+		reason = ResultAuth
+	case errors.Is(err, link.ErrMalformed):
+		reason = ResultMalformed
+	case errors.Is(err, frame.ErrCRC):
+		reason = ResultCRC
+	default:
+		reason = ResultMalformed
+	}
+	dups := 0
+	for _, sym := range res.Symbols {
+		if sym.Outcome != reassembly.Accepted {
+			dups++
+		}
+	}
+	vc := res.VC
+	vcLabel := fmt.Sprint(vc)
+	s.m.frames.WithLabelValues(station, vcLabel, reason).Inc()
+	if dups > 0 {
+		s.m.frames.WithLabelValues(station, vcLabel, ResultDuplicate).Add(float64(dups))
+	}
+	if res.Gap > 0 {
+		s.m.gaps.WithLabelValues(station, vcLabel).Inc()
+		s.m.framesMissed.WithLabelValues(station, vcLabel).Add(float64(res.Gap))
+		s.log.Debug("frame gap", "station", station, "vc", vc, "missed", res.Gap)
+	}
+	s.st.frame(station, vc, func(c *FrameCounts) {
+		switch reason {
+		case ResultGood:
+			c.Good++
+			if res.Idle {
+				c.Idle++
+			}
+		case ResultReplay:
+			c.Replay++
+		case ResultAuth:
+			c.Auth++
+		case ResultCRC:
+			c.CRC++
+		default:
+			c.Malformed++
+		}
+		c.Duplicate += uint64(dups)
+		if res.Gap > 0 {
+			c.Gaps++
+			c.Missed += uint64(res.Gap)
+		}
+	})
+}
