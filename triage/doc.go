@@ -1,9 +1,44 @@
-// Package triage decides in orbit what is worth sending: it reads scenes,
-// cuts them into tiles, runs an ONNX model through ONNX Runtime
+// Package triage decides in orbit what is worth sending: it cuts scenes
+// into tiles, runs an ONNX model through ONNX Runtime
 // (github.com/yalue/onnxruntime_go) and keeps only actionable detections.
 //
 // ONNX Runtime is a shared library loaded at run time. InitRuntime loads it
 // once per process from config, the SKYSIEVE_ORT_LIB environment variable or
 // the cache that `make ort` fills, and fails with one line saying what is
 // wrong (missing, wrong architecture, not ONNX Runtime, too old).
+//
+// # The model contract
+//
+// Any ONNX model works if its metadata_props state a Contract (keys
+// skysieve.*): class names in output order, band names in input order, the
+// tile edge, per-band normalisation (input = (reflectance − mean) / std),
+// the input tensor name (float32 [N, bands, tile, tile]) and two outputs:
+// class probabilities [N, classes] and the tile's cloud fraction [N, 1].
+// LoadModel checks the metadata against the graph and refuses a model that
+// breaks the contract with an error (wrapping ErrContract) saying what is
+// wrong. The default model, testdata/model/triage.onnx, is a small CNN
+// trained in Go by package triage/train on scenes from triage/synth;
+// `triage build-model` rebuilds it byte for byte from its recorded seed.
+//
+// # Decisions
+//
+// New(cfg) loads the runtime and the model and pre-allocates two sets of
+// tensors; Triage(ctx, scene) normalises the next batch of tiles while ONNX
+// Runtime runs the current one. Per tile: at least CloudDiscardFraction
+// cloud is discarded; otherwise the most confident of fire, vessel and flood
+// at or above its threshold (default 0.70) is kept. The model says water,
+// not flood: a water tile is a flood only where the reference WaterLayer
+// says land (under FloodMaxRefWater of the tile is permanent water), so the
+// open sea is never a flood. Layers are a GeoJSON file of water polygons
+// (PolygonWater), a georeferenced mask (RasterWater), or a synth.Truth.
+// Everything else is discarded with a reason (cloud, background,
+// open_water, below_threshold, no_water_reference), counted in one slog
+// record per scene.
+//
+// Each kept tile becomes a Detection: a record.Detection (stable id from
+// satellite, scene, tile and class; WGS84 footprint; priority = severity ×
+// confidence × freshness) and a JPEG quicklook chip within ChipBudgetBytes.
+//
+// Evaluate scores the whole pipeline on held-out synthetic scenes
+// (synth.MixEval) against their ground truth.
 package triage

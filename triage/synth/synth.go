@@ -81,6 +81,7 @@ var (
 	surfBurnScar = [6]float32{0.030, 0.040, 0.050, 0.080, 0.160, 0.150}
 	surfOcean    = [6]float32{0.030, 0.030, 0.014, 0.005, 0.002, 0.001}
 	surfCoastal  = [6]float32{0.040, 0.055, 0.040, 0.012, 0.004, 0.002}
+	surfTurbid   = [6]float32{0.070, 0.100, 0.075, 0.025, 0.015, 0.010}
 	surfLake     = [6]float32{0.025, 0.040, 0.025, 0.010, 0.003, 0.002}
 	surfFlood    = [6]float32{0.055, 0.080, 0.085, 0.050, 0.020, 0.012}
 	surfHull     = [6]float32{0.300, 0.300, 0.300, 0.290, 0.220, 0.160}
@@ -222,7 +223,9 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 		})
 	}
 
-	// Permanent water.
+	// Permanent water; coastal water carries a scene-wide sediment load.
+	turbid := mix(surfCoastal, surfTurbid, float32(rng.Float64()))
+	coastBand := float32(0.03 + 0.08*rng.Float64())
 	for i, water := range tr.RefWater {
 		if !water {
 			continue
@@ -231,8 +234,8 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 		switch {
 		case coast[i] <= 0:
 			surf[i] = surfLake
-		case coast[i] < 0.04:
-			surf[i] = mix(surfCoastal, surfOcean, coast[i]/0.04)
+		case coast[i] < coastBand:
+			surf[i] = mix(turbid, surfOcean, coast[i]/coastBand)
 		default:
 			surf[i] = surfOcean
 		}
