@@ -175,3 +175,7 @@ func RiverDistanceKm(latDeg, lonDeg float64) float64 {
 	}
 	return best
 }
+
+// LandOutlines returns the land mask's outlines ([lon, lat] rings) for
+// drawing maps.
+func LandOutlines() [][][2]float64 { return landPolygons }
