@@ -164,7 +164,6 @@ func TestConfigValidateNamesKey(t *testing.T) {
 		{"kiss[0].station", func(c *Config) { c.KISS = []KISSStation{{Station: "a b", Listen: ":1"}} }},
 		{"nats.replicas", func(c *Config) { c.NATSReplicas = 9 }},
 		{"report_interval", func(c *Config) { c.ReportInterval = -time.Second }},
-		{"key_file", func(c *Config) { c.KeyFile = "" }},
 		{"cap_sender", func(c *Config) { c.CAPSender = "a b" }},
 		{"nats.tls.cert", func(c *Config) { c.NATSCertFile = "c.pem" }},
 	}

@@ -54,7 +54,8 @@ func sortCompleted(c []completedRef) {
 // buildReport makes the current ACK/NAK report: recent completions and
 // every incomplete item with the symbols it still needs.
 func (s *Service) buildReport(now time.Time) report.Report {
-	rep := report.Report{Time: now}
+	// The uplink security sequence only grows, across restarts too.
+	rep := report.Report{Seq: uint32(s.up.Seq()), Time: now}
 	s.completedMu.Lock()
 	for i := len(s.completed) - 1; i >= 0 && len(rep.Complete) < maxAckEntries; i-- {
 		c := s.completed[i]

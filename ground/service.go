@@ -111,9 +111,9 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	keys, err := sdls.LoadKeyFile(cfg.KeyFile)
+	keys, err := loadKeys(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: key_file: %v", ErrConfig, err)
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("ground: data dir: %w", err)
@@ -183,6 +183,18 @@ func New(cfg Config) (*Service, error) {
 	}
 	ok = true
 	return s, nil
+}
+
+func loadKeys(cfg Config) (*sdls.Keys, error) {
+	if cfg.KeyFile == "" {
+		cfg.Logger.Warn("no key_file configured: using the public development link keys")
+		return sdls.ParseKeys("development keys", []byte(DevKeys))
+	}
+	keys, err := sdls.LoadKeyFile(cfg.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: key_file = %s: %w", ErrConfig, cfg.KeyFile, err)
+	}
+	return keys, nil
 }
 
 func withDefaults(cfg Config) Config {

@@ -1,0 +1,156 @@
+package ground
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/skysieve/skysieve/ground/bus"
+	"github.com/skysieve/skysieve/ground/feed"
+)
+
+// WatchConfig configures Watch.
+type WatchConfig struct {
+	// Bus says how to reach NATS (URL and TLS/credentials). An empty URL
+	// means the embedded server of the ground whose data dir is DataDir.
+	Bus     bus.Config
+	DataDir string
+	// Durable names the JetStream consumer; it remembers what was
+	// acknowledged, so a restarted watch resumes where it left off.
+	Durable string
+	// Class filters to one detection class ("" = all).
+	Class string
+	// BBox filters to footprints intersecting [minLon, minLat, maxLon,
+	// maxLat]; nil = everywhere.
+	BBox *[4]float64
+	// JSON prints each Feature as one line of JSON instead of text.
+	JSON bool
+	// Max stops after that many printed detections (0 = run until ctx
+	// ends).
+	Max int
+}
+
+// ParseBBox parses "minLon,minLat,maxLon,maxLat".
+func ParseBBox(s string) (*[4]float64, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return nil, fmt.Errorf("%w: bbox %q: want minLon,minLat,maxLon,maxLat", ErrConfig, s)
+	}
+	var b [4]float64
+	for i, p := range parts {
+		if _, err := fmt.Sscan(strings.TrimSpace(p), &b[i]); err != nil {
+			return nil, fmt.Errorf("%w: bbox %q: %q is not a number", ErrConfig, s, p)
+		}
+	}
+	if b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90 || b[0] > b[2] || b[1] > b[3] {
+		return nil, fmt.Errorf("%w: bbox %q: want -180 ≤ minLon ≤ maxLon ≤ 180 and -90 ≤ minLat ≤ maxLat ≤ 90", ErrConfig, s)
+	}
+	return &b, nil
+}
+
+// Watch runs a durable pull consumer on the detections stream and prints
+// each detection that matches the filters as it arrives, acknowledging it.
+func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
+	if cfg.Bus.URL == "" {
+		b, err := os.ReadFile(filepath.Join(cfg.DataDir, "nats.url"))
+		if err != nil {
+			return fmt.Errorf("%w: no --nats-url and no running ground in %s: %v", ErrConfig, cfg.DataDir, err)
+		}
+		cfg.Bus.URL = strings.TrimSpace(string(b))
+	}
+	if cfg.Durable == "" {
+		cfg.Durable = "watch"
+	}
+	nc, err := bus.Connect(cfg.Bus)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	filter := bus.SubjectDetections
+	if cfg.Class != "" {
+		filter = subjectDetectionPrefix + cfg.Class + ".>"
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	cons, err := js.CreateOrUpdateConsumer(cctx, bus.StreamDetections, jetstream.ConsumerConfig{
+		Durable:       cfg.Durable,
+		Description:   "skysieve ground watch",
+		FilterSubject: filter,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: 1000,
+	})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("ground watch: consumer %s on %s: %w", cfg.Durable, filter, err)
+	}
+	printed := 0
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(100, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, jetstream.ErrNoMessages) {
+				continue
+			}
+			return fmt.Errorf("ground watch: %w", err)
+		}
+		for msg := range batch.Messages() {
+			var f feed.Feature
+			if err := json.Unmarshal(msg.Data(), &f); err != nil {
+				fmt.Fprintf(out, "undecodable message on %s: %v\n", msg.Subject(), err)
+				_ = msg.Ack()
+				continue
+			}
+			if cfg.BBox == nil || intersects(f.BBox, cfg.BBox) {
+				if cfg.JSON {
+					fmt.Fprintf(out, "%s\n", msg.Data())
+				} else {
+					fmt.Fprintln(out, watchLine(&f))
+				}
+				printed++
+			}
+			if err := msg.DoubleAck(ctx); err != nil && ctx.Err() == nil {
+				return fmt.Errorf("ground watch: ack: %w", err)
+			}
+			if cfg.Max > 0 && printed >= cfg.Max {
+				return nil
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
+			return fmt.Errorf("ground watch: %w", err)
+		}
+	}
+	return nil
+}
+
+func intersects(fb []float64, b *[4]float64) bool {
+	if len(fb) != 4 {
+		return false
+	}
+	return fb[0] <= b[2] && fb[2] >= b[0] && fb[1] <= b[3] && fb[3] >= b[1]
+}
+
+// watchLine is the text form: publish time, class, confidence, centre,
+// id, station and capture-to-publish latency.
+func watchLine(f *feed.Feature) string {
+	p := f.Properties
+	lat, lon := 0.0, 0.0
+	if len(f.BBox) == 4 {
+		lon, lat = (f.BBox[0]+f.BBox[2])/2, (f.BBox[1]+f.BBox[3])/2
+	}
+	return fmt.Sprintf("%s  %-8s conf=%.2f  lat=%.4f lon=%.4f  id=%s  sat=%s station=%s  latency=%s",
+		p.PublishTime.UTC().Format(time.RFC3339), p.Class, p.Confidence, lat, lon, f.ID, p.Satellite, p.Station,
+		p.PublishTime.Sub(p.CaptureTime).Round(time.Second))
+}
