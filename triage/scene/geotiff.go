@@ -300,6 +300,16 @@ func (f *tiffFile) decode(l *tiffLayout, cal Calibration, out [][]float32) error
 		kind = "tile"
 	}
 	buf := make([]byte, l.chunkBytes())
+	// 8-bit samples convert through a table per band.
+	var luts [][256]float32
+	if l.bytesPerSample == 1 {
+		luts = make([][256]float32, l.spp)
+		for b := range luts {
+			for dn := range 256 {
+				luts[b][dn] = float32(cal.Gain[b]*float64(dn) + cal.Offset[b])
+			}
+		}
+	}
 	var src []byte
 	perPlane := l.across * l.down
 	spc := l.samplesPerChunkPixel()
@@ -330,17 +340,25 @@ func (f *tiffFile) decode(l *tiffLayout, cal Calibration, out [][]float32) error
 		for r := 0; r < rows; r++ {
 			row := buf[r*rowBytes:]
 			dst := (y0+r)*l.width + x0
-			for c := 0; c < cols; c++ {
-				for s := 0; s < spc; s++ {
-					band := plane + s
-					k := c*spc + s
-					var dn float64
-					if l.bytesPerSample == 1 {
-						dn = float64(row[k])
-					} else {
-						dn = float64(f.bo.Uint16(row[2*k:]))
+			for s := 0; s < spc; s++ {
+				band := plane + s
+				o := out[band][dst : dst+cols]
+				if l.bytesPerSample == 1 {
+					lut := &luts[band]
+					for c := range o {
+						o[c] = lut[row[c*spc+s]]
 					}
-					out[band][dst+c] = float32(cal.Gain[band]*dn + cal.Offset[band])
+					continue
+				}
+				g, off := cal.Gain[band], cal.Offset[band]
+				hi, lo := 1, 0 // byte index of the high and low halves
+				if !f.little {
+					hi, lo = 0, 1
+				}
+				for c := range o {
+					k := 2 * (c*spc + s)
+					dn := uint16(row[k+hi])<<8 | uint16(row[k+lo])
+					o[c] = float32(g*float64(dn) + off)
 				}
 			}
 		}

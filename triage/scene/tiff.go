@@ -171,10 +171,7 @@ func (f *tiffFile) readIFD(off uint64) error {
 			f.entries[tag] = te
 			continue
 		}
-		if te.count > maxTagValues {
-			return fmt.Errorf("%w: tag %d has %d values (max %d)", ErrCorrupt, tag, te.count, maxTagValues)
-		}
-		if te.count*uint64(sz) <= uint64(len(valField)) {
+		if te.count <= uint64(len(valField)/sz) {
 			te.inline = valField[:te.count*uint64(sz)]
 		} else if f.big {
 			te.offset = f.bo.Uint64(valField)
@@ -198,6 +195,11 @@ func (f *tiffFile) raw(tag uint16) ([]byte, tiffEntry, bool, error) {
 	}
 	if te.inline != nil || te.count == 0 {
 		return te.inline, te, true, nil
+	}
+	// Checked only for tags we read, so a bogus count in a tag we ignore
+	// does not make the image unreadable.
+	if te.count > maxTagValues {
+		return nil, te, true, fmt.Errorf("%w: tag %d has %d values (max %d)", ErrCorrupt, tag, te.count, maxTagValues)
 	}
 	n := te.count * uint64(sz)
 	if n > maxTagValueBytes || n > uint64(f.size) {
