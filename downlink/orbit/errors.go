@@ -28,6 +28,15 @@ var (
 	// ErrDecayed is reference error 6: the orbit radius is below one Earth
 	// radius, the satellite has decayed.
 	ErrDecayed = errors.New("satellite decayed (sgp4 error 6)")
+
+	// ErrTimeRange is not a reference code: the requested time is NaN or
+	// more than MaxTsinceMin from epoch, where the deep-space integrator
+	// would run for unbounded time and SGP4 has long lost all meaning.
+	ErrTimeRange = errors.New("time too far from epoch")
+	// ErrNotFinite is not a reference code: elements the reference accepts
+	// but that drive the model to NaN or infinity (absurd mean motion or
+	// drag) are reported instead of returning a non-finite state.
+	ErrNotFinite = errors.New("propagation produced a non-finite state")
 )
 
 // ParseError locates a problem in an element-set input. Line and Column are
@@ -68,7 +77,8 @@ func (e *ParseError) Error() string {
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // PropagationError reports that SGP4 cannot produce a state. Code is the
-// reference implementation's error code (1, 2, 3, 4 or 6).
+// reference implementation's error code (1, 2, 3, 4 or 6), or 0 for
+// ErrTimeRange and ErrNotFinite.
 type PropagationError struct {
 	Code      int
 	TsinceMin float64

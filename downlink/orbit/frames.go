@@ -28,7 +28,15 @@ const (
 
 // GMST returns Greenwich mean sidereal time at t (UTC taken as UT1) in
 // radians, by the IAU-82 expression the SGP4 reference uses.
-func GMST(t time.Time) float64 { return gstime(julianDate(t)) }
+func GMST(t time.Time) float64 {
+	// Days from J2000 directly from the time difference: a Julian date in
+	// a float64 only resolves about 50 µs, enough to add jitter to
+	// derivatives.
+	return gmstDaysJ2000(t.Sub(j2000).Seconds() / 86400)
+}
+
+// j2000 is JD 2451545.0.
+var j2000 = time.Date(2000, 1, 1, 12, 0, 0, 0, time.UTC)
 
 // TEMEToECEF rotates a TEME state at t into the Earth-fixed frame (polar
 // motion neglected, as the reference does without EOP data). Velocity

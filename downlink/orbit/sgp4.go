@@ -49,6 +49,8 @@ type satrec struct {
 	aycof, con41, cc1, cc4, cc5, d2, d3, d4, delmo, eta, argpdot, omgcof float64
 	sinmao, t2cof, t3cof, t4cof, t5cof, x1mth2, x7thm1, mdot, nodedot    float64
 	xlcof, xmcof, nodecf                                                 float64
+	// aoNoDrag is (xke/no)^(2/3), the semi-major axis before drag.
+	aoNoDrag float64
 }
 
 // StateVector is a TEME position (km) and velocity (km/s).
@@ -125,6 +127,7 @@ func (p *Propagator) init() error {
 	del = d1 / (adel * adel)
 	r.noUnkozai = r.noKozai / (1.0 + del)
 	ao := math.Pow(xke/r.noUnkozai, x2o3)
+	r.aoNoDrag = ao
 	sinio := math.Sin(r.inclo)
 	po := ao * omeosq
 	con42 := 1.0 - 5.0*cosio2
@@ -222,8 +225,28 @@ func (p *Propagator) init() error {
 	return nil
 }
 
+// MaxTsinceMin bounds |time from epoch| (about 190 years).
+const MaxTsinceMin = 1e8
+
 // PropagateMinutes returns the TEME state tsinceMin minutes after epoch.
 func (p *Propagator) PropagateMinutes(tsinceMin float64) (StateVector, error) {
+	if !(math.Abs(tsinceMin) <= MaxTsinceMin) {
+		return StateVector{}, &PropagationError{TsinceMin: tsinceMin, err: ErrTimeRange}
+	}
+	sv, err := p.sgp4(tsinceMin)
+	if err == nil {
+		for _, v := range [...]float64{sv.PositionKm[0], sv.PositionKm[1], sv.PositionKm[2],
+			sv.VelocityKmPerS[0], sv.VelocityKmPerS[1], sv.VelocityKmPerS[2]} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return StateVector{}, &PropagationError{TsinceMin: tsinceMin, err: ErrNotFinite}
+			}
+		}
+	}
+	return sv, err
+}
+
+// sgp4 is the reference's sgp4 routine.
+func (p *Propagator) sgp4(tsinceMin float64) (StateVector, error) {
 	const temp4 = 1.5e-12
 	r := &p.rec
 	t := tsinceMin
@@ -262,8 +285,14 @@ func (p *Propagator) PropagateMinutes(tsinceMin float64) (StateVector, error) {
 	if nm <= 0.0 {
 		return StateVector{}, &PropagationError{Code: 2, TsinceMin: t, err: ErrMeanMotion}
 	}
-	am := math.Pow(xke/nm, x2o3) * tempa * tempa
-	nm = xke / math.Pow(am, 1.5)
+	var am float64
+	if p.deep {
+		x := xke / nm
+		am = math.Cbrt(x*x) * tempa * tempa
+	} else {
+		am = r.aoNoDrag * tempa * tempa
+	}
+	nm = xke / (am * math.Sqrt(am))
 	em = em - tempe
 	if em >= 1.0 || em < -0.001 {
 		return StateVector{}, &PropagationError{Code: 1, TsinceMin: t, err: ErrEccentricity}
@@ -273,10 +302,10 @@ func (p *Propagator) PropagateMinutes(tsinceMin float64) (StateVector, error) {
 	}
 	mm = mm + r.noUnkozai*templ
 	xlm := mm + argpm + nodem
-	nodem = math.Mod(nodem, twoPi)
-	argpm = math.Mod(argpm, twoPi)
-	xlm = math.Mod(xlm, twoPi)
-	mm = math.Mod(xlm-argpm-nodem, twoPi)
+	nodem = fmod2pi(nodem)
+	argpm = fmod2pi(argpm)
+	xlm = fmod2pi(xlm)
+	mm = fmod2pi(xlm - argpm - nodem)
 
 	sinim, cosim := math.Sincos(inclm)
 
@@ -318,7 +347,7 @@ func (p *Propagator) PropagateMinutes(tsinceMin float64) (StateVector, error) {
 	xl := mp + argpp + nodep + temp*xlcof*axnl
 
 	// Kepler's equation.
-	u := math.Mod(xl-nodep, twoPi)
+	u := fmod2pi(xl - nodep)
 	eo1 := u
 	tem5 := 9999.9
 	var sineo1, coseo1 float64
@@ -397,10 +426,17 @@ func (p *Propagator) PropagateMinutes(tsinceMin float64) (StateVector, error) {
 	}, nil
 }
 
+// fmod2pi is C's fmod(x, 2π): the remainder with the sign of x. It is
+// faster than math.Mod and differs from it by rounding only.
+func fmod2pi(x float64) float64 { return x - twoPi*math.Trunc(x/twoPi) }
+
 // gstime is Greenwich mean sidereal time (IAU-82) in radians for a UT1
 // Julian date.
-func gstime(jdut1 float64) float64 {
-	tut1 := (jdut1 - 2451545.0) / 36525.0
+func gstime(jdut1 float64) float64 { return gmstDaysJ2000(jdut1 - 2451545.0) }
+
+// gmstDaysJ2000 is gstime for UT1 days since J2000.
+func gmstDaysJ2000(days float64) float64 {
+	tut1 := days / 36525.0
 	temp := -6.2e-6*tut1*tut1*tut1 + 0.093104*tut1*tut1 +
 		(876600.0*3600+8640184.812866)*tut1 + 67310.54841
 	temp = math.Mod(temp*deg2rad/240.0, twoPi)
