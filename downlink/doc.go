@@ -36,7 +36,7 @@
 //	24      4   symbols generated so far for this item
 //	28      2   symbol size in bytes
 //	30      4   item length in bytes
-//	34     16   item digest: SHA-256(item)[:16]
+//	34     16   item digest: AES-GMAC tag under a public key (packet.ItemDigest)
 //	50      4   CRC-32C of the symbol data
 //
 // The APID is the item kind: 0x100 detection record, 0x101 evidence chip

@@ -1,6 +1,10 @@
 package fec
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/klauspost/reedsolomon"
+)
 
 // DecodeBlock rebuilds the k source rows of one block in place. rows has
 // one entry per row index received so far (len(rows) ≤ 256); an empty
@@ -10,50 +14,112 @@ import "fmt"
 // entry's capacity when that is large enough (so callers can decode into
 // one contiguous buffer), else into a new buffer. Repair rows are left as
 // they are.
+//
+// With e source rows missing it solves only an e×e system: the syndromes
+// of e repair rows (their value minus what the present source rows
+// contribute) times the inverse of the missing columns' coefficients. The
+// cost is about e·k·size multiply-adds plus an e³ inversion, never a k×k
+// one.
 func DecodeBlock(k int, rows [][]byte) error {
 	if k < 1 || k >= MaxBlockSymbols || len(rows) > MaxBlockSymbols {
 		return fmt.Errorf("%w: k=%d with %d rows", ErrLayout, k, len(rows))
 	}
-	have, size, missingSource := 0, -1, false
-	for r, s := range rows {
-		if len(s) == 0 {
+	size := -1
+	var missing, present, repair []int
+	for r := 0; r < max(k, len(rows)); r++ {
+		if r >= len(rows) || len(rows[r]) == 0 {
 			if r < k {
-				missingSource = true
+				missing = append(missing, r)
 			}
 			continue
 		}
-		if size >= 0 && len(s) != size {
-			return fmt.Errorf("%w: row %d has %d bytes, others %d", ErrLayout, r, len(s), size)
+		if size >= 0 && len(rows[r]) != size {
+			return fmt.Errorf("%w: row %d has %d bytes, others %d", ErrLayout, r, len(rows[r]), size)
 		}
-		size = len(s)
-		have++
+		size = len(rows[r])
+		if r < k {
+			present = append(present, r)
+		} else {
+			repair = append(repair, r)
+		}
 	}
-	if have < k {
-		return fmt.Errorf("%w: %d of k=%d", ErrTooFewSymbols, have, k)
-	}
-	if !missingSource {
+	e := len(missing)
+	if e == 0 {
 		return nil
 	}
-	m := len(rows) - k
-	enc, q, err := codec(k, m)
+	if len(repair) < e {
+		return fmt.Errorf("%w: %d of k=%d", ErrTooFewSymbols, len(present)+len(repair), k)
+	}
+	repair = repair[:e]
+	all, err := parityRows(k)
 	if err != nil {
 		return err
 	}
-	shards := make([][]byte, k+q)
-	copy(shards, rows)
-	for r := 0; r < k; r++ {
-		if len(shards[r]) == 0 && cap(shards[r]) < size {
-			shards[r] = make([]byte, 0, size)
+	// Syndromes: s_a = repair_a + Σ_present M[a][i]·d_i = Σ_missing M[a][j]·d_j.
+	// Inputs are the present source rows then the e repair rows.
+	synd := make([][]byte, e)
+	coef := make([][]byte, e)
+	for a, pr := range repair {
+		m := all[pr-k]
+		row := make([]byte, k)
+		for c, i := range present {
+			row[c] = m[i]
+		}
+		row[len(present)+a] = 1
+		synd[a] = row
+		coef[a] = make([]byte, e)
+		for b, j := range missing {
+			coef[a][b] = m[j]
 		}
 	}
-	for r := k; r < len(rows); r++ {
-		if len(shards[r]) == 0 {
-			shards[r] = nil
+	inv, ok := gfInvert(coef)
+	if !ok {
+		return fmt.Errorf("fec: k=%d: singular decoding system (not an MDS code?)", k)
+	}
+	shards := make([][]byte, 0, k+e)
+	for _, i := range present {
+		shards = append(shards, rows[i])
+	}
+	for _, r := range repair {
+		shards = append(shards, rows[r])
+	}
+	sbuf := make([]byte, e*size)
+	for a := 0; a < e; a++ {
+		shards = append(shards, sbuf[a*size:(a+1)*size:(a+1)*size])
+	}
+	if err := encodeWith(synd, shards); err != nil {
+		return err
+	}
+	out := make([][]byte, 0, 2*e)
+	out = append(out, shards[k:]...)
+	for _, j := range missing {
+		var d []byte
+		if j < len(rows) && cap(rows[j]) >= size {
+			d = rows[j][:size]
+		} else {
+			d = make([]byte, size)
 		}
+		out = append(out, d)
 	}
-	if err := enc.ReconstructData(shards); err != nil {
-		return fmt.Errorf("fec: reconstruct k=%d: %w", k, err)
+	if err := encodeWith(inv, out); err != nil {
+		return err
 	}
-	copy(rows, shards[:len(rows)])
+	for b, j := range missing {
+		rows[j] = out[e+b]
+	}
+	return nil
+}
+
+// encodeWith computes shards[in:] = matrix × shards[:in], where in is the
+// matrix's width.
+func encodeWith(matrix [][]byte, shards [][]byte) error {
+	in := len(shards) - len(matrix)
+	enc, err := reedsolomon.New(in, len(matrix), reedsolomon.WithCustomMatrix(matrix))
+	if err != nil {
+		return fmt.Errorf("fec: %d×%d system: %w", len(matrix), in, err)
+	}
+	if err := enc.Encode(shards); err != nil {
+		return fmt.Errorf("fec: %d×%d system: %w", len(matrix), in, err)
+	}
 	return nil
 }

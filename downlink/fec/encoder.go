@@ -3,6 +3,8 @@ package fec
 import (
 	"fmt"
 	"sync"
+
+	"github.com/klauspost/reedsolomon"
 )
 
 // Encoder produces the symbols of one item. Source symbols alias the item
@@ -74,30 +76,71 @@ func (e *Encoder) source(b, r int) []byte {
 	return e.tail
 }
 
-// extend makes at least m repair rows for block b (e.mu held), doubling
-// the count each time so a long run of on-demand requests costs O(n) work.
+// Reserve computes now, in one batch per block, every repair symbol with
+// index below n, so a sender that knows how many symbols it will send
+// pays for exactly those. It is optional: Symbol computes on demand.
+func (e *Encoder) Reserve(n int) error {
+	if n > e.l.MaxSymbols() {
+		return fmt.Errorf("%w: reserve %d of %d", ErrIndex, n, e.l.MaxSymbols())
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for b := 0; b < e.l.Blocks && b < n; b++ {
+		rows := (n - b + e.l.Blocks - 1) / e.l.Blocks
+		if m := rows - e.l.K; m > len(e.repair[b]) {
+			if err := e.make(b, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// extend makes at least m repair rows for block b (e.mu held), at least
+// doubling the count and at least minBatch, so a long run of on-demand
+// requests costs O(rows) work.
 func (e *Encoder) extend(b, m int) error {
-	if have := len(e.repair[b]); m < 2*have {
-		m = 2 * have
+	return e.make(b, max(m, 2*len(e.repair[b]), minBatch))
+}
+
+// minBatch is the fewest repair rows an on-demand extension makes.
+const minBatch = 8
+
+// make computes repair rows len(e.repair[b])..target-1 of block b (e.mu
+// held; target is capped at the block's room).
+func (e *Encoder) make(b, target int) error {
+	k := e.l.K
+	have := len(e.repair[b])
+	target = min(target, MaxBlockSymbols-k)
+	if target <= have {
+		return nil
 	}
-	if m > MaxBlockSymbols-e.l.K {
-		m = MaxBlockSymbols - e.l.K
+	var enc reedsolomon.Encoder
+	var err error
+	if have == 0 {
+		enc, err = encoders.get(k, target)
+	} else {
+		var all [][]byte
+		if all, err = parityRows(k); err == nil {
+			enc, err = reedsolomon.New(k, target-have, reedsolomon.WithCustomMatrix(all[have:target]))
+		}
 	}
-	enc, q, err := codec(e.l.K, m)
 	if err != nil {
-		return err
+		return fmt.Errorf("fec: encoder for rows %d..%d of k=%d: %w", have, target-1, k, err)
 	}
-	shards := make([][]byte, e.l.K+q)
-	for r := 0; r < e.l.K; r++ {
+	shards := make([][]byte, k+target-have)
+	for r := 0; r < k; r++ {
 		shards[r] = e.source(b, r)
 	}
-	buf := make([]byte, q*e.l.SymbolBytes)
-	for j := 0; j < q; j++ {
-		shards[e.l.K+j] = buf[j*e.l.SymbolBytes : (j+1)*e.l.SymbolBytes : (j+1)*e.l.SymbolBytes]
+	size := e.l.SymbolBytes
+	buf := make([]byte, (target-have)*size)
+	for j := k; j < len(shards); j++ {
+		o := (j - k) * size
+		shards[j] = buf[o : o+size : o+size]
 	}
 	if err := enc.Encode(shards); err != nil {
 		return fmt.Errorf("fec: encode block %d: %w", b, err)
 	}
-	e.repair[b] = shards[e.l.K:]
+	e.repair[b] = append(e.repair[b], shards[k:]...)
 	return nil
 }

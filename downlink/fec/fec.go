@@ -87,37 +87,74 @@ func (l Layout) Index(block, row int) int { return row*l.Blocks + block }
 // BlockBytes is the item bytes one block covers (k symbols).
 func (l Layout) BlockBytes() int { return l.K * l.SymbolBytes }
 
-var cache struct {
-	sync.Mutex
-	m map[[2]int]reedsolomon.Encoder
+// encoders caches first-batch encoders by exact (k, repair rows): building
+// one for k around 150 costs a matrix inversion. Inversion caching is off
+// (these encoders only encode). The cache is bounded.
+var encoders = newCodecCache(64)
+
+type codecCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[[2]int]reedsolomon.Encoder
 }
 
-// codec returns a shared encoder for k data rows and at least m parity
-// rows; it rounds m up to a power of two so few encoders are ever built.
-func codec(k, m int) (reedsolomon.Encoder, int, error) {
-	q := 1
-	for q < m {
-		q *= 2
+func newCodecCache(n int) *codecCache {
+	return &codecCache{max: n, m: make(map[[2]int]reedsolomon.Encoder)}
+}
+
+func (c *codecCache) get(k, m int) (reedsolomon.Encoder, error) {
+	key := [2]int{k, m}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[key]; ok {
+		return e, nil
 	}
-	if k+q > MaxBlockSymbols {
-		q = MaxBlockSymbols - k
-	}
-	if q < m || q < 1 {
-		return nil, 0, fmt.Errorf("%w: k=%d with %d repair rows exceeds %d", ErrIndex, k, m, MaxBlockSymbols)
-	}
-	key := [2]int{k, q}
-	cache.Lock()
-	defer cache.Unlock()
-	if e, ok := cache.m[key]; ok {
-		return e, q, nil
-	}
-	e, err := reedsolomon.New(k, q)
+	e, err := reedsolomon.New(k, m, reedsolomon.WithInversionCache(false))
 	if err != nil {
-		return nil, 0, fmt.Errorf("fec: k=%d m=%d: %w", k, q, err)
+		return nil, fmt.Errorf("fec: k=%d m=%d: %w", k, m, err)
 	}
-	if cache.m == nil {
-		cache.m = make(map[[2]int]reedsolomon.Encoder)
+	if len(c.m) >= c.max {
+		for old := range c.m { // drop an arbitrary entry
+			delete(c.m, old)
+			break
+		}
 	}
-	cache.m[key] = e
-	return e, q, nil
+	c.m[key] = e
+	return e, nil
+}
+
+var matrices struct {
+	sync.Mutex
+	m map[int][][]byte
+}
+
+// parityRows returns the 256-k parity rows of the systematic matrix that
+// reedsolomon.New builds for k data rows (row p, column j is the weight of
+// source row j in repair row p). Encoding the k unit vectors yields them.
+// They are kept per k (at most 64 KiB each).
+func parityRows(k int) ([][]byte, error) {
+	matrices.Lock()
+	defer matrices.Unlock()
+	if rows, ok := matrices.m[k]; ok {
+		return rows, nil
+	}
+	enc, err := reedsolomon.New(k, MaxBlockSymbols-k, reedsolomon.WithInversionCache(false))
+	if err != nil {
+		return nil, fmt.Errorf("fec: parity matrix for k=%d: %w", k, err)
+	}
+	shards := make([][]byte, MaxBlockSymbols)
+	for j := range shards {
+		shards[j] = make([]byte, k)
+		if j < k {
+			shards[j][j] = 1
+		}
+	}
+	if err := enc.Encode(shards); err != nil {
+		return nil, fmt.Errorf("fec: parity matrix for k=%d: %w", k, err)
+	}
+	if matrices.m == nil {
+		matrices.m = map[int][][]byte{}
+	}
+	matrices.m[k] = shards[k:]
+	return shards[k:], nil
 }

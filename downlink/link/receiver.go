@@ -59,7 +59,9 @@ type Item struct {
 	Data []byte
 }
 
-// Result is what one received frame produced.
+// Result is what one received frame produced. Symbols (and each
+// Symbol.Packet) are valid until the next Receive; Completed items belong
+// to the caller.
 type Result struct {
 	Station string
 	VC      int
@@ -84,7 +86,8 @@ type Receiver struct {
 	windows  map[stationSPI]*sdls.ReplayWindow
 	lastVC   map[stationVC]uint8
 	counters map[CounterKey]uint64
-	buf      []byte
+	buf      []byte   // the decrypted frame
+	syms     []Symbol // Result.Symbols, reused
 }
 
 type stationSPI struct {
@@ -172,8 +175,11 @@ func (r *Receiver) Receive(f []byte, station string) (Result, error) {
 		r.count(station, -1, ReasonReplay, 1)
 		return res, err
 	}
-	r.buf = append(r.buf[:0], f[:len(f)-frame.FECFBytes]...)
-	if err := sealer.Open(r.buf, frameHeadBytes, seq); err != nil {
+	if cap(r.buf) < len(f) {
+		r.buf = make([]byte, len(f))
+	}
+	r.buf = r.buf[:len(f)-frame.FECFBytes]
+	if err := sealer.OpenTo(r.buf, f[:len(f)-frame.FECFBytes], frameHeadBytes, seq); err != nil {
 		r.count(station, -1, ReasonAuth, 1)
 		return res, err
 	}
@@ -207,6 +213,7 @@ func (r *Receiver) Receive(f []byte, station string) (Result, error) {
 // packets feeds every packet in data to the reassembler.
 func (r *Receiver) packets(res Result, data []byte) (Result, error) {
 	station, vc := res.Station, res.VC
+	r.syms = r.syms[:0]
 	for len(data) > 0 {
 		ph, _, rest, err := packet.Split(data)
 		if err != nil {
@@ -228,12 +235,13 @@ func (r *Receiver) packets(res Result, data []byte) (Result, error) {
 			r.count(station, vc, ReasonMalformed, 1)
 			return res, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
-		res.Symbols = append(res.Symbols, Symbol{Ref: sym.Ref, Index: int(sym.Index), Outcome: ar.Outcome, Need: ar.Need, Packet: pkt})
+		r.syms = append(r.syms, Symbol{Ref: sym.Ref, Index: int(sym.Index), Outcome: ar.Outcome, Need: ar.Need, Packet: pkt})
 		if ar.Outcome == reassembly.Accepted {
 			r.count(station, vc, ReasonAccepted, 1)
 		} else {
 			r.count(station, vc, ReasonDuplicate, 1)
 		}
+		res.Symbols = r.syms
 		if ar.Item != nil {
 			r.count(station, vc, ReasonComplete, 1)
 			res.Completed = append(res.Completed, Item{Ref: sym.Ref, Data: ar.Item})

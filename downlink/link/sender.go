@@ -1,7 +1,6 @@
 package link
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -100,9 +99,8 @@ func (s *Sender) Item(kind Kind, id ItemID, data []byte, class int) (*ItemEncode
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
 	return &ItemEncoder{s: s, ref: ItemRef{Kind: kind, ID: id}, vcid: vcid, enc: enc, l: l,
-		digest: [packet.DigestBytes]byte(sum[:packet.DigestBytes])}, nil
+		digest: packet.ItemDigest(data)}, nil
 }
 
 // Ref is the item's reference.
@@ -117,6 +115,17 @@ func (e *ItemEncoder) MaxSymbols() int { return e.l.MaxSymbols() }
 
 // Layout is the item's code layout.
 func (e *ItemEncoder) Layout() fec.Layout { return e.l }
+
+// Reserve precomputes every repair symbol with index below symbols, in one
+// batch per code block. Optional: a sender that knows how many symbols it
+// will send this pass (K plus the repair its loss model asks for) saves
+// work; AppendFrame computes missing repair symbols on demand anyway.
+func (e *ItemEncoder) Reserve(symbols int) error {
+	if err := e.enc.Reserve(symbols); err != nil {
+		return fmt.Errorf("link: item %v: %w", e.ref, err)
+	}
+	return nil
+}
 
 // AppendFrame appends one complete, authenticated TM frame carrying symbol
 // symbolIndex to dst and returns the extended slice. Repair symbols (index

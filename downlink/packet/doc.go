@@ -20,7 +20,7 @@
 //	24      4   symbols generated so far for the item (high-water mark)
 //	28      2   symbol size in bytes
 //	30      4   item length in bytes
-//	34     16   item digest: the first 16 bytes of SHA-256(item)
+//	34     16   item digest (ItemDigest: AES-GMAC under a public key)
 //	50      4   CRC-32C (Castagnoli) of the symbol bytes
 //
 // An item is identified by (Kind, ID): a detection record and its evidence

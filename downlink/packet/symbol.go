@@ -12,7 +12,7 @@ const SecHeaderBytes = 54
 // OverheadBytes is the packet bytes around one symbol.
 const OverheadBytes = PrimaryHeaderBytes + SecHeaderBytes
 
-// DigestBytes is the size of the item digest (truncated SHA-256).
+// DigestBytes is the size of the item digest (see ItemDigest).
 const DigestBytes = 16
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -5,7 +5,7 @@
 // its CRC-32C and against the layout and digest of earlier symbols of the
 // same item, stored (duplicates are counted and dropped), and when a code
 // block has k symbols it is decoded with fec.DecodeBlock. When every block
-// is decoded the item's SHA-256 digest is checked and the item is returned
+// is decoded the item's digest (packet.ItemDigest) is checked and the item is returned
 // once; its reference is remembered (up to Config.RememberComplete) so
 // late copies count as duplicates and reports can acknowledge it.
 //

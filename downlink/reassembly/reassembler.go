@@ -2,7 +2,6 @@ package reassembly
 
 import (
 	"container/list"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -214,8 +213,7 @@ func (r *Reassembler) Add(s *packet.Symbol) (AddResult, error) {
 	}
 	data := r.assemble(it)
 	r.drop(it)
-	sum := sha256.Sum256(data)
-	if [packet.DigestBytes]byte(sum[:packet.DigestBytes]) != it.digest {
+	if packet.ItemDigest(data) != it.digest {
 		r.stats.DigestFailures++
 		return AddResult{}, fmt.Errorf("%w: %v", ErrDigest, it.ref)
 	}
