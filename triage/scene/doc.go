@@ -23,7 +23,8 @@
 // Mercator (Karney 2011, sub-millimetre within a zone). Footprint gives a
 // pixel window's closed [lon, lat] ring in GeoJSON order. UTMGeo builds a
 // Geo centred on a lon/lat (the simulator's ground track). Tiles cuts a
-// scene into equal tiles with their footprints.
+// scene into equal tiles with their footprints. RequireBands checks a scene
+// against a model's band list and names any difference.
 //
 // # GeoTIFF
 //

@@ -24,6 +24,8 @@ var (
 	ErrCRS = errors.New("scene: unusable georeference")
 	// ErrOutOfRange: a coordinate lies outside what the projection covers.
 	ErrOutOfRange = errors.New("scene: coordinate out of range")
+	// ErrBands: a scene's bands are not the ones required (RequireBands).
+	ErrBands = errors.New("scene: band mismatch")
 	// ErrCalibration: DN samples need a calibration that was not given or
 	// does not match the band count.
 	ErrCalibration = errors.New("scene: calibration")

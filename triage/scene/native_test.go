@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -241,4 +244,54 @@ func FuzzReadNative(f *testing.F) {
 			t.Fatalf("re-encoding differs from the input")
 		}
 	})
+}
+
+// Property: any valid scene survives Write and Read with its metadata
+// exact and every sample within half a quantum (after clamping to the
+// storable range).
+func TestNativeRoundTripProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for iter := range 300 {
+		w, h := 1+rng.IntN(40), 1+rng.IntN(40)
+		s := &Scene{
+			ID:          fmt.Sprintf("s%d", rng.Uint64()),
+			Satellite:   string(make([]byte, rng.IntN(5))),
+			CaptureTime: time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).UTC(),
+			Width:       w,
+			Height:      h,
+		}
+		for b := range 1 + rng.IntN(8) {
+			s.Bands = append(s.Bands, fmt.Sprintf("band-%d-%d", b, rng.IntN(1000)))
+			p := make([]float32, w*h)
+			for i := range p {
+				p[i] = float32(rng.Float64()*8 - 1)
+			}
+			s.Data = append(s.Data, p)
+		}
+		if rng.IntN(2) == 0 {
+			s.Geo = Geo{EPSG: 4326, OriginX: rng.Float64()*360 - 180, OriginY: rng.Float64()*180 - 90, PixelSizeX: 1e-4, PixelSizeY: 2e-4}
+		} else {
+			s.Geo = Geo{EPSG: UTMEPSG(1+rng.IntN(60), rng.IntN(2) == 0), OriginX: rng.Float64() * 1e6, OriginY: rng.Float64() * 1e7, PixelSizeX: 10, PixelSizeY: 20}
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, s); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Read(&buf)
+		if err != nil {
+			t.Fatalf("iteration %d: %v", iter, err)
+		}
+		if got.ID != s.ID || got.Satellite != s.Satellite || !got.CaptureTime.Equal(s.CaptureTime) || got.Geo != s.Geo ||
+			!slices.Equal(got.Bands, s.Bands) || buf.Len() != 0 {
+			t.Fatalf("iteration %d: metadata differs", iter)
+		}
+		for b := range s.Data {
+			for i, v := range s.Data[b] {
+				want := math.Min(math.Max(float64(v), 0), 6.5535)
+				if math.Abs(float64(got.Data[b][i])-want) > 0.5/ReflectanceScale+1e-6 {
+					t.Fatalf("iteration %d band %d sample %d: %v, want %v", iter, b, i, got.Data[b][i], want)
+				}
+			}
+		}
+	}
 }

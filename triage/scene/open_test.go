@@ -86,3 +86,23 @@ func TestTiles(t *testing.T) {
 		t.Errorf("exact multiple: %d tiles, want 6", n)
 	}
 }
+
+func TestRequireBands(t *testing.T) {
+	s := testScene(t, 4, 4, 1)
+	if err := s.RequireBands(DefaultBands...); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		want []string
+		msg  string
+	}{
+		{[]string{"blue", "green", "red", "nir", "swir1", "swir2", "tir"}, "missing tir"},
+		{[]string{"blue", "green", "red", "nir", "swir1"}, "unexpected swir2"},
+		{[]string{"green", "blue", "red", "nir", "swir1", "swir2"}, "another order"},
+	} {
+		err := s.RequireBands(tc.want...)
+		if !errors.Is(err, ErrBands) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("RequireBands(%v): %v, want ErrBands saying %q", tc.want, err, tc.msg)
+		}
+	}
+}
