@@ -95,12 +95,13 @@ type item struct {
 	digest    [packet.DigestBytes]byte
 	generated uint32
 	blocks    []block
-	bytes     int64
+	slab      []byte // every block's source rows, in item order
+	bytes     int64  // slab plus held repair rows
 	elem      *list.Element
 }
 
 type block struct {
-	slab []byte   // k source rows, contiguous; nil until the first symbol
+	slab []byte   // this block's k source rows, part of the item's slab
 	rows [][]byte // received rows (source rows alias slab)
 	have int
 	done bool
@@ -158,7 +159,16 @@ func (r *Reassembler) Add(s *packet.Symbol) (AddResult, error) {
 			return AddResult{}, fmt.Errorf("%w: %v needs %d bytes, cap %d", ErrTooLarge, s.Ref,
 				l.SourceSymbols()*l.SymbolBytes, r.cfg.MaxBytes)
 		}
-		it = &item{ref: s.Ref, l: l, digest: s.Digest, blocks: make([]block, l.Blocks)}
+		slab := int64(l.SourceSymbols()) * int64(l.SymbolBytes)
+		if err := r.makeRoom(slab, nil); err != nil {
+			return AddResult{}, err
+		}
+		it = &item{ref: s.Ref, l: l, digest: s.Digest, blocks: make([]block, l.Blocks),
+			slab: make([]byte, slab), bytes: slab}
+		for i := range it.blocks {
+			it.blocks[i].slab = it.slab[i*l.BlockBytes() : (i+1)*l.BlockBytes()]
+		}
+		r.bytes += slab
 		it.elem = r.age.PushBack(it)
 		r.items[s.Ref] = it
 	} else if it.l != l || it.digest != s.Digest {
@@ -174,15 +184,12 @@ func (r *Reassembler) Add(s *packet.Symbol) (AddResult, error) {
 		return AddResult{Outcome: Duplicate, Need: it.need()}, nil
 	}
 	size := l.SymbolBytes
-	grow := int64(size)
-	if row < l.K && b.slab == nil {
-		grow = int64(l.BlockBytes())
-	}
-	if err := r.makeRoom(grow, it); err != nil {
-		return AddResult{}, err
-	}
-	if row < l.K && b.slab == nil {
-		b.slab = make([]byte, l.BlockBytes())
+	grow := int64(0) // source rows live in the item's slab
+	if row >= l.K {
+		grow = int64(size)
+		if err := r.makeRoom(grow, it); err != nil {
+			return AddResult{}, err
+		}
 	}
 	if row >= len(b.rows) {
 		b.rows = append(b.rows, make([][]byte, row+1-len(b.rows))...)
@@ -211,7 +218,7 @@ func (r *Reassembler) Add(s *packet.Symbol) (AddResult, error) {
 			return AddResult{Outcome: Accepted, Need: it.need()}, nil
 		}
 	}
-	data := r.assemble(it)
+	data := it.slab[:it.l.ItemBytes:it.l.ItemBytes]
 	r.drop(it)
 	if packet.ItemDigest(data) != it.digest {
 		r.stats.DigestFailures++
@@ -225,15 +232,6 @@ func (r *Reassembler) Add(s *packet.Symbol) (AddResult, error) {
 // decodeBlock rebuilds b's source rows into its slab and frees repair rows.
 func (r *Reassembler) decodeBlock(it *item, b *block) error {
 	size := it.l.SymbolBytes
-	if b.slab == nil {
-		// Only repair rows arrived: the slab is new memory, replacing them.
-		if err := r.makeRoom(int64(it.l.BlockBytes()), it); err != nil {
-			return err
-		}
-		b.slab = make([]byte, it.l.BlockBytes())
-		it.bytes += int64(it.l.BlockBytes())
-		r.bytes += int64(it.l.BlockBytes())
-	}
 	for row := 0; row < it.l.K; row++ {
 		if row >= len(b.rows) {
 			b.rows = append(b.rows, nil)
@@ -259,17 +257,6 @@ func (r *Reassembler) decodeBlock(it *item, b *block) error {
 	return nil
 }
 
-func (r *Reassembler) assemble(it *item) []byte {
-	if len(it.blocks) == 1 {
-		return it.blocks[0].slab[:it.l.ItemBytes:it.l.ItemBytes]
-	}
-	out := make([]byte, 0, it.l.ItemBytes)
-	for i := range it.blocks {
-		out = append(out, it.blocks[i].slab...)
-	}
-	return out[:it.l.ItemBytes:it.l.ItemBytes]
-}
-
 // need is how many more symbols it needs, counting blocks as flight sends
 // them: consecutive new indices give each block one symbol per `blocks`
 // indices, so the count is blocks × the largest per-block shortfall.
@@ -283,8 +270,8 @@ func (it *item) need() int {
 	return worst * it.l.Blocks
 }
 
-// makeRoom evicts the oldest incomplete items other than keep until n more
-// bytes fit under the cap.
+// makeRoom evicts the oldest incomplete items other than keep (nil for a
+// new item) until n more bytes fit under the cap.
 func (r *Reassembler) makeRoom(n int64, keep *item) error {
 	for r.bytes+n > r.cfg.MaxBytes {
 		e := r.age.Front()
@@ -293,7 +280,7 @@ func (r *Reassembler) makeRoom(n int64, keep *item) error {
 		}
 		if e == nil {
 			r.stats.TooLarge++
-			return fmt.Errorf("%w: %v cannot grow by %d bytes", ErrTooLarge, keep.ref, n)
+			return fmt.Errorf("%w: %d more bytes do not fit in %d", ErrTooLarge, n, r.cfg.MaxBytes)
 		}
 		r.drop(e.Value.(*item))
 		r.stats.Evicted++
