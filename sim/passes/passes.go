@@ -96,24 +96,21 @@ func (pl Plan) Sort() {
 	})
 }
 
-// Active returns the pass of sat in progress at t with the highest
-// elevation at t (one radio, pointed at the best station).
+// Active returns the pass of sat in progress at t that started first: a
+// satellite has one radio, and like the flight service it serves
+// overlapping passes one after the other, each to its end.
 func (pl Plan) Active(sat string, t time.Time) (*Pass, bool) {
-	var best *Pass
-	bestEl := -1.0
 	for i := range pl {
 		p := &pl[i]
-		if p.AOS.After(t) {
-			break
-		}
-		if p.Satellite != sat || !p.Contains(t) {
+		if p.Satellite != sat || !p.LOS.After(t) {
 			continue
 		}
-		if s, _ := p.At(t); s.ElevationDeg > bestEl {
-			best, bestEl = p, s.ElevationDeg
+		if p.AOS.After(t) {
+			return nil, false
 		}
+		return p, true
 	}
-	return best, best != nil
+	return nil, false
 }
 
 // Next returns the first pass of sat that has not ended by t (it may be

@@ -83,3 +83,28 @@ func TestPlan(t *testing.T) {
 		})
 	}
 }
+
+// TestActiveOverlap: overlapping passes are served one after the other,
+// the first to start running to its end, as the flight radio does.
+func TestActiveOverlap(t *testing.T) {
+	pl := Plan{
+		flatPass("A", "S1", t0, 8e6, 0),
+		flatPass("A", "S2", t0.Add(5*time.Minute), 8e6, 0),
+		flatPass("A", "S3", t0.Add(6*time.Minute), 8e6, 0),
+	}
+	for _, tc := range []struct {
+		at   time.Duration
+		want string
+	}{
+		{-time.Second, ""}, {7 * time.Minute, "S1"}, {10 * time.Minute, "S2"}, {15 * time.Minute, "S3"}, {16 * time.Minute, ""},
+	} {
+		p, ok := pl.Active("A", t0.Add(tc.at))
+		got := ""
+		if ok {
+			got = p.Station
+		}
+		if got != tc.want {
+			t.Errorf("Active at +%v = %q, want %q", tc.at, got, tc.want)
+		}
+	}
+}
