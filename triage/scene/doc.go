@@ -47,8 +47,8 @@
 //
 // Every size, count and offset in a file is checked against the file length
 // and a sample cap (WithMaxSamples, default DefaultMaxSamples) before
-// anything is allocated, and the compressed bytes must be able to hold the
-// decoded size (at most 4096:1); a truncated, lying or unsupported file
+// anything is allocated, and each strip or tile must be able to decode to
+// its size (deflate expands at most 1032:1, LZW 2560:1); a truncated, lying or unsupported file
 // fails with an error wrapping ErrCorrupt, ErrTooLarge, ErrUnsupported,
 // ErrCRS or ErrFormat and naming the problem, never a panic.
 //

@@ -11,9 +11,12 @@ import (
 
 // Bounds on what a GeoTIFF may claim, checked before any allocation.
 const (
-	// maxExpansion bounds decoded bytes per compressed byte: deflate cannot
-	// exceed 1032:1 and TIFF LZW with 12-bit codes stays under 2731:1.
-	maxExpansion = 4096
+	// deflateMaxRatio is deflate's largest possible expansion (zlib's
+	// technical notes: 1032:1).
+	deflateMaxRatio = 1032
+	// lzwMaxRatio bounds TIFF LZW: a code of at least 9 bits (12 once the
+	// table is full) names a string of at most 3839 bytes.
+	lzwMaxRatio = 2560
 	// maxChunkSide bounds tile sides; real files use 256 or 512.
 	maxChunkSide = 1 << 16
 )
@@ -262,11 +265,22 @@ func (f *tiffFile) chunks(l *tiffLayout) error {
 		if total > uint64(f.size) {
 			return fmt.Errorf("%w: %s byte counts add up to more than the %d-byte file", ErrCorrupt, kind, f.size)
 		}
-		if need := uint64(l.chunkNeed(i)); need > maxExpansion*c+maxExpansion {
-			return fmt.Errorf("%w: %s %d claims to expand %d bytes into %d", ErrCorrupt, kind, i, c, need)
+		if need := uint64(l.chunkNeed(i)); need > maxDecodedBytes(l.compression, c) {
+			return fmt.Errorf("%w: %s %d claims to expand %d bytes into %d, more than its compression allows", ErrCorrupt, kind, i, c, need)
 		}
 	}
 	return nil
+}
+
+// maxDecodedBytes is the most that compressedBytes can decode to.
+func maxDecodedBytes(compression, compressedBytes uint64) uint64 {
+	switch compression {
+	case compressionDeflate, compressionDeflateZ:
+		return deflateMaxRatio*compressedBytes + 1024
+	case compressionLZW:
+		return lzwMaxRatio*compressedBytes + 4096
+	}
+	return compressedBytes
 }
 
 // samplesPerChunkPixel is 1 for planar files, spp for chunky ones.

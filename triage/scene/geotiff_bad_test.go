@@ -139,6 +139,26 @@ func TestGeoTIFFRejects(t *testing.T) {
 	}
 }
 
+// A header claiming a 4000×4000×6 image over a few hundred bytes fails
+// before the 384 MB of planes are allocated.
+func TestGeoTIFFLyingSizeAllocatesLittle(t *testing.T) {
+	s := defaultSpec(64, 64, 6, 8, 5)
+	s.compression = compressionDeflate
+	b := buildTIFF(s)
+	b = patchTag(t, b, tagImageWidth, tiffTypeLong, 1, 4000)
+	b = patchTag(t, b, tagImageLength, tiffTypeLong, 1, 4000)
+	allocated := allocatedBytes(func() {
+		_, err := ReadGeoTIFF(bytes.NewReader(b), int64(len(b)))
+		if !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("err %v, want ErrCorrupt", err)
+		}
+		t.Log(err)
+	})
+	if allocated > 4<<20 {
+		t.Errorf("allocated %d bytes", allocated)
+	}
+}
+
 // Cutting the real scene inside its first image gives an error, never a
 // panic or a scene.
 func TestLandsatTruncated(t *testing.T) {
