@@ -53,7 +53,7 @@ type pass struct {
 // radioLoop waits for each contact and runs it; outside contacts it only
 // handles uplink reports (which arrive during contacts anyway).
 func (s *Service) radioLoop(ctx context.Context) error {
-	for {
+	for ctx.Err() == nil {
 		now := s.clock.Now()
 		c, ok := s.nextContact(now)
 		var timer <-chan time.Time
@@ -75,6 +75,7 @@ func (s *Service) radioLoop(ctx context.Context) error {
 		case <-timer:
 		}
 	}
+	return nil
 }
 
 // runPass sends frames for one contact until it ends or ctx does.

@@ -84,12 +84,11 @@ func New(cfg Config) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = cfg.Logger
 	}
-	st, rep, err := store.Open(filepath.Join(cfg.DataDir, "flight.db"), opts)
+	st, _, err := store.Open(filepath.Join(cfg.DataDir, "flight.db"), opts)
 	if err != nil {
 		return nil, fmt.Errorf("flight: open store in data_dir %s: %w", cfg.DataDir, err)
 	}
 	s.store = st
-	s.log.Info("store opened", "queued", rep.Queued, "in_flight", rep.InFlight, "problems", len(rep.Problems))
 	fail := func(err error) (*Service, error) {
 		s.closeAll()
 		return nil, err

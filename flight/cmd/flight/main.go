@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -19,7 +20,7 @@ var root = &cobra.Command{
 
 func main() {
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "flight:", err)
+		fmt.Fprintln(os.Stderr, "flight:", strings.TrimPrefix(err.Error(), "flight: "))
 		os.Exit(1)
 	}
 }

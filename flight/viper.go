@@ -1,0 +1,213 @@
+package flight
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cast"
+	"github.com/spf13/viper"
+)
+
+// EnvPrefix prefixes the environment variables that override config keys:
+// key radio.peer is SKYSIEVE_RADIO_PEER.
+const EnvPrefix = "SKYSIEVE"
+
+// configKeys are the keys LoadConfig understands, each with how it sets
+// the Config. Durations are Go durations ("90s"), sizes are bytes.
+var configKeys = map[string]func(c *Config, v any) error{
+	"data_dir":               str(func(c *Config) *string { return &c.DataDir }),
+	"spool_dir":              str(func(c *Config) *string { return &c.SpoolDir }),
+	"quarantine_dir":         str(func(c *Config) *string { return &c.QuarantineDir }),
+	"spool_poll":             dur(func(c *Config) *time.Duration { return &c.SpoolPoll }),
+	"max_scene_attempts":     integer(func(c *Config) *int { return &c.MaxSceneAttempts }),
+	"metrics_addr":           str(func(c *Config) *string { return &c.MetricsAddr }),
+	"housekeeping_every":     dur(func(c *Config) *time.Duration { return &c.HousekeepingEvery }),
+	"sweep_every":            dur(func(c *Config) *time.Duration { return &c.SweepEvery }),
+	"key_file":               str(func(c *Config) *string { return &c.KeyFile }),
+	"contact_plan":           str(func(c *Config) *string { return &c.ContactPlanFile }),
+	"radio.listen":           str(func(c *Config) *string { return &c.RadioListen }),
+	"radio.peer":             str(func(c *Config) *string { return &c.RadioPeer }),
+	"radio.pacing_quantum":   dur(func(c *Config) *time.Duration { return &c.PacingQuantum }),
+	"plan.confidence":        float(func(c *Config) *float64 { return &c.PlanConfidence }),
+	"plan.max_items":         integer(func(c *Config) *int { return &c.MaxPlanItems }),
+	"plan.record_bonus":      float(func(c *Config) *float64 { return &c.RecordBonus }),
+	"plan.replan_idle":       dur(func(c *Config) *time.Duration { return &c.ReplanIdle }),
+	"default_priority_class": integer(func(c *Config) *int { return &c.DefaultPriorityClass }),
+	"priority_classes": func(c *Config, v any) error {
+		m, err := cast.ToStringMapIntE(v)
+		if err != nil {
+			return err
+		}
+		c.PriorityClasses = m
+		return nil
+	},
+	"store.high_water_bytes": int64v(func(c *Config) *int64 { return &c.Store.HighWaterBytes }),
+	"store.hard_limit_bytes": int64v(func(c *Config) *int64 { return &c.Store.HardLimitBytes }),
+	"store.urgent_classes":   integer(func(c *Config) *int { return &c.Store.UrgentClasses }),
+	"store.default_expiry":   dur(func(c *Config) *time.Duration { return &c.Store.DefaultExpiry }),
+	"store.expiry": func(c *Config, v any) error {
+		m, err := cast.ToStringMapStringE(v)
+		if err != nil {
+			return err
+		}
+		c.Store.ExpiryByClass = map[string]time.Duration{}
+		for class, s := range m {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return fmt.Errorf("class %s: %w", class, err)
+			}
+			c.Store.ExpiryByClass[class] = d
+		}
+		return nil
+	},
+	"link.frame_bytes": integer(func(c *Config) *int { return &c.Link.FrameBytes }),
+	"link.spacecraft_id": func(c *Config, v any) error {
+		n, err := cast.ToUint16E(v)
+		c.Link.SpacecraftID = n
+		return err
+	},
+	"link.downlink_spi": func(c *Config, v any) error {
+		n, err := cast.ToUint16E(v)
+		c.Link.DownlinkSPI = n
+		return err
+	},
+	"link.uplink_spi": func(c *Config, v any) error {
+		n, err := cast.ToUint16E(v)
+		c.Link.UplinkSPI = n
+		return err
+	},
+	"link.max_block_k":              integer(func(c *Config) *int { return &c.Link.MaxBlockK }),
+	"triage.model":                  str(func(c *Config) *string { return &c.Triage.ModelPath }),
+	"ort.library":                   str(func(c *Config) *string { return &c.Triage.RuntimePath }),
+	"triage.threads":                integer(func(c *Config) *int { return &c.Triage.Threads }),
+	"triage.batch_size":             integer(func(c *Config) *int { return &c.Triage.BatchSize }),
+	"triage.cloud_discard_fraction": float(func(c *Config) *float64 { return &c.Triage.CloudDiscardFraction }),
+	"triage.chip_budget_bytes":      integer(func(c *Config) *int { return &c.Triage.ChipBudgetBytes }),
+	"triage.water_layer":            str(func(c *Config) *string { return &c.Triage.WaterLayerPath }),
+	"triage.freshness_half_life":    dur(func(c *Config) *time.Duration { return &c.Triage.FreshnessHalfLife }),
+	"triage.flood_max_ref_water":    float(func(c *Config) *float64 { return &c.Triage.FloodMaxRefWater }),
+	"triage.thresholds.fire":        threshold("fire"),
+	"triage.thresholds.flood":       threshold("flood"),
+	"triage.thresholds.vessel":      threshold("vessel"),
+	"store.next_max_skips":          integer(func(c *Config) *int { return &c.Store.NextMaxSkips }),
+	"store.max_item_bytes":          int64v(func(c *Config) *int64 { return &c.Store.MaxItemBytes }),
+	"store.tombstone_ttl":           dur(func(c *Config) *time.Duration { return &c.Store.TombstoneTTL }),
+	"store.max_tombstones":          integer(func(c *Config) *int { return &c.Store.MaxTombstones }),
+	"link.idle_vc":                  func(c *Config, v any) error { n, err := cast.ToUint8E(v); c.Link.IdleVC = n; return err },
+	"link.uplink_vc":                func(c *Config, v any) error { n, err := cast.ToUint8E(v); c.Link.UplinkVC = n; return err },
+}
+
+func str(f func(*Config) *string) func(*Config, any) error {
+	return func(c *Config, v any) error {
+		s, err := cast.ToStringE(v)
+		*f(c) = s
+		return err
+	}
+}
+
+func dur(f func(*Config) *time.Duration) func(*Config, any) error {
+	return func(c *Config, v any) error {
+		s, isStr := v.(string)
+		if isStr {
+			d, err := time.ParseDuration(s)
+			*f(c) = d
+			return err
+		}
+		d, err := cast.ToDurationE(v)
+		*f(c) = d
+		return err
+	}
+}
+
+func integer(f func(*Config) *int) func(*Config, any) error {
+	return func(c *Config, v any) error {
+		n, err := cast.ToIntE(v)
+		*f(c) = n
+		return err
+	}
+}
+
+func int64v(f func(*Config) *int64) func(*Config, any) error {
+	return func(c *Config, v any) error {
+		n, err := cast.ToInt64E(v)
+		*f(c) = n
+		return err
+	}
+}
+
+func float(f func(*Config) *float64) func(*Config, any) error {
+	return func(c *Config, v any) error {
+		x, err := cast.ToFloat64E(v)
+		*f(c) = x
+		return err
+	}
+}
+
+func threshold(class string) func(*Config, any) error {
+	return func(c *Config, v any) error {
+		x, err := cast.ToFloat64E(v)
+		if err != nil {
+			return err
+		}
+		th := make(map[string]float64, len(c.Triage.Thresholds)+1)
+		for k, t := range c.Triage.Thresholds {
+			th[k] = t
+		}
+		th[class] = x
+		c.Triage.Thresholds = th
+		return nil
+	}
+}
+
+// ConfigKeys lists the keys LoadConfig understands, sorted.
+func ConfigKeys() []string {
+	keys := make([]string, 0, len(configKeys))
+	for k := range configKeys {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// BindEnv makes every config key overridable by its SKYSIEVE_ variable.
+func BindEnv(v *viper.Viper) {
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	for _, k := range ConfigKeys() {
+		_ = v.BindEnv(k)
+	}
+}
+
+// LoadConfig builds a Config from DefaultConfig and the keys set in v (a
+// file, SKYSIEVE_ environment variables, flags). An unknown key, or a value
+// of the wrong type, is an error wrapping ErrConfig that names the key and
+// the value; so is a value Validate rejects.
+func LoadConfig(v *viper.Viper) (Config, error) {
+	c := DefaultConfig()
+	for _, k := range v.AllKeys() {
+		if _, ok := configKeys[k]; !ok && !hasKeyPrefix(k) {
+			return Config{}, badKey(k, v.Get(k), "unknown key (see `flight keys`)")
+		}
+	}
+	for _, k := range ConfigKeys() {
+		if !v.IsSet(k) {
+			continue
+		}
+		val := v.Get(k)
+		if err := configKeys[k](&c, val); err != nil {
+			return Config{}, badKey(k, val, err.Error())
+		}
+	}
+	if err := c.withDefaults().Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// hasKeyPrefix accepts the nested keys of map-valued settings
+// (priority_classes.fire, store.expiry.flood).
+func hasKeyPrefix(k string) bool {
+	return strings.HasPrefix(k, "priority_classes.") || strings.HasPrefix(k, "store.expiry.")
+}
