@@ -149,9 +149,7 @@ func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error)
 	}
 	queue := make([]*linkItem, 0, 2*len(entries))
 	for i := range entries {
-		for _, li := range s.loadItem(p, &entries[i]) {
-			queue = append(queue, li)
-		}
+		queue = append(queue, s.loadItem(p, &entries[i])...)
 	}
 	items := make([]plan.Item, len(queue))
 	for i, li := range queue {
