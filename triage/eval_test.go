@@ -1,0 +1,176 @@
+package triage_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/skysieve/skysieve/downlink/record"
+	"github.com/skysieve/skysieve/triage"
+	"github.com/skysieve/skysieve/triage/synth"
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// evalSeed is the fixed held-out seed of the eval test; the model's
+// training seed differs (Evaluate refuses it).
+const evalSeed = 4242
+
+// TestEvalThresholds runs the full pipeline on a small fixed held-out set
+// and checks the issue's targets.
+func TestEvalThresholds(t *testing.T) {
+	tr := newTriage(t, func(c *triage.Config) { c.Logger = discardLogger() })
+	rep, err := triage.Evaluate(context.Background(), tr, evalSeed, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.MarshalIndent(rep, "", " ")
+	t.Logf("%s", b)
+	checkTargets(t, rep)
+}
+
+func checkTargets(t *testing.T, rep *triage.EvalReport) {
+	t.Helper()
+	for _, c := range []string{record.ClassFire, record.ClassFlood, record.ClassVessel} {
+		m := rep.PerClass[c]
+		if m.Truth == 0 {
+			t.Errorf("%s: no truth tiles in the set", c)
+		}
+		if m.Recall < 0.97 {
+			t.Errorf("%s recall %.3f < 0.97", c, m.Recall)
+		}
+		if m.Precision < 0.95 {
+			t.Errorf("%s precision %.3f < 0.95", c, m.Precision)
+		}
+	}
+	if rep.FalseDiscardRate > 0.012 {
+		t.Errorf("false discard rate %.4f > 0.012", rep.FalseDiscardRate)
+	}
+	if rep.DataReduction < 0.99 {
+		t.Errorf("data reduction %.4f < 0.99", rep.DataReduction)
+	}
+	if rep.ModelBytes > 5<<20 {
+		t.Errorf("model %d bytes > 5 MB", rep.ModelBytes)
+	}
+}
+
+func TestEvalRefusesTrainingSeed(t *testing.T) {
+	tr := newTriage(t, nil)
+	seed, ok := tr.Model().Meta[triage.MetaTrainSeed]
+	if !ok {
+		t.Fatal("default model records no training seed")
+	}
+	var s uint64
+	if err := json.Unmarshal([]byte(seed), &s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := triage.Evaluate(context.Background(), tr, s, 1); !errors.Is(err, triage.ErrTrainingSeed) {
+		t.Fatalf("got %v, want ErrTrainingSeed", err)
+	}
+}
+
+// TestBenchJSON measures the pipeline against bare ONNX Runtime on the same
+// model and batches, and the eval, for `make bench`.
+func TestBenchJSON(t *testing.T) {
+	dir := os.Getenv("SKYSIEVE_BENCH_DIR")
+	if dir == "" {
+		t.Skip("set SKYSIEVE_BENCH_DIR (make bench)")
+	}
+	tr := newTriage(t, func(c *triage.Config) { c.Logger = discardLogger() })
+	const scenes = 12
+	type gen struct {
+		s     *sceneT
+		truth *synth.Truth
+	}
+	var in []gen
+	for i := 0; i < scenes; i++ {
+		s, truth := synth.Generate(synth.RandomSpec(synth.MixEval, 99, i))
+		in = append(in, gen{s, truth})
+	}
+	// Pipeline: whole Triage calls (tiling, normalising, ORT, decisions, chips).
+	var tiles int
+	pipeline := bestOf(3, func() time.Duration {
+		tiles = 0
+		start := time.Now()
+		for _, g := range in {
+			res, err := tr.TriageWithWater(context.Background(), g.s, g.truth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tiles += len(res.Tiles)
+		}
+		return time.Since(start)
+	})
+	// Bare ORT: Run alone on the same number of full batches.
+	m := tr.Model()
+	c := m.Contract
+	batch := int64(triage.DefaultConfig().BatchSize)
+	ts := int64(c.TileSize)
+	x := make([]float32, batch*int64(len(c.Bands))*ts*ts)
+	for i := range x {
+		x[i] = float32(i%97) / 97
+	}
+	inT, _ := ort.NewTensor(ort.NewShape(batch, int64(len(c.Bands)), ts, ts), x)
+	defer inT.Destroy()
+	probs, _ := ort.NewEmptyTensor[float32](ort.NewShape(batch, int64(len(c.Classes))))
+	defer probs.Destroy()
+	cloud, _ := ort.NewEmptyTensor[float32](ort.NewShape(batch, 1))
+	defer cloud.Destroy()
+	opts, _ := ort.NewSessionOptions()
+	opts.SetIntraOpNumThreads(1)
+	opts.SetInterOpNumThreads(1)
+	sess, err := ort.NewAdvancedSessionWithONNXData(m.Bytes, []string{c.Input}, []string{c.OutputProbs, c.OutputCloud}, []ort.Value{inT}, []ort.Value{probs, cloud}, opts)
+	opts.Destroy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Destroy()
+	batches := (tiles + int(batch) - 1) / int(batch)
+	bare := bestOf(3, func() time.Duration {
+		start := time.Now()
+		for i := 0; i < batches; i++ {
+			if err := sess.Run(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	})
+	pipeTPS := float64(tiles) / pipeline.Seconds()
+	bareTPS := float64(tiles) / bare.Seconds()
+
+	evalStart := time.Now()
+	rep, err := triage.Evaluate(context.Background(), tr, evalSeed, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{
+		"pipeline_tiles_per_s":   pipeTPS,
+		"bare_ort_tiles_per_s":   bareTPS,
+		"pipeline_to_bare_ratio": pipeTPS / bareTPS,
+		"batch_size":             batch,
+		"ort_threads":            1,
+		"tiles":                  tiles,
+		"eval":                   rep,
+		"eval_seconds":           time.Since(evalStart).Seconds(),
+	}
+	write := func(name string, v any) {
+		b, _ := json.MarshalIndent(v, "", "  ")
+		if err := os.WriteFile(filepath.Join(dir, name), append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("triage.json", out)
+	write("triage_eval.json", rep)
+	t.Logf("pipeline %.0f tiles/s, bare ORT %.0f tiles/s, ratio %.3f; eval %+v", pipeTPS, bareTPS, pipeTPS/bareTPS, rep.PerClass)
+}
+
+func bestOf(n int, f func() time.Duration) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for i := 0; i < n; i++ {
+		best = min(best, f())
+	}
+	return best
+}

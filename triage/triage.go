@@ -1,0 +1,609 @@
+package triage
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/skysieve/skysieve/downlink/clock"
+	"github.com/skysieve/skysieve/downlink/record"
+	"github.com/skysieve/skysieve/triage/scene"
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Config is everything a Triage needs. DefaultConfig fills every field.
+type Config struct {
+	// ModelPath is the ONNX model (DefaultModelPath when empty).
+	ModelPath string
+	// RuntimePath is the ONNX Runtime library (DefaultRuntimePath when empty).
+	RuntimePath string
+	// Threads is ONNX Runtime's intra-op thread count (1 when 0).
+	Threads int
+	// BatchSize is how many tiles go through the model per run.
+	BatchSize int
+	// CloudDiscardFraction: tiles the model sees at least this cloudy are discarded.
+	CloudDiscardFraction float64
+	// Thresholds holds per detection class (fire, flood, vessel) the
+	// confidence from which a tile is kept; a class without an entry uses
+	// DefaultThreshold.
+	Thresholds map[string]float64
+	// FloodMaxRefWater: a water tile is a flood only when less than this
+	// fraction of it is water in the reference water layer.
+	FloodMaxRefWater float64
+	// ChipBudgetBytes bounds each evidence chip.
+	ChipBudgetBytes int
+	// WaterLayer is the reference water layer. When nil, WaterLayerPath is
+	// loaded (a GeoJSON file of water polygons); when both are empty no
+	// flood is ever called (water tiles are discarded as no_water_reference).
+	WaterLayer     WaterLayer
+	WaterLayerPath string
+	// Severity is each detection class's weight in the priority, 0..1.
+	Severity map[string]float64
+	// FreshnessHalfLife is the age at which a detection's priority halves.
+	FreshnessHalfLife time.Duration
+	// Clock tells the time for freshness (clock.Real when nil).
+	Clock clock.Clock
+	// Logger receives one record per scene (slog.Default when nil).
+	Logger *slog.Logger
+}
+
+// DefaultThreshold is the confidence from which an actionable tile is kept,
+// as OPS-SAT SmartCam keeps images.
+const DefaultThreshold = 0.70
+
+// DefaultConfig returns the defaults: the checked-in model, 1 ORT thread,
+// batches of 64, discard at 70% cloud, keep at 0.70, chips up to 2 KiB.
+func DefaultConfig() Config {
+	return Config{
+		BatchSize:            64,
+		Threads:              1,
+		CloudDiscardFraction: 0.70,
+		Thresholds: map[string]float64{
+			record.ClassFire: DefaultThreshold, record.ClassFlood: DefaultThreshold, record.ClassVessel: DefaultThreshold,
+		},
+		FloodMaxRefWater:  0.25,
+		ChipBudgetBytes:   2048,
+		Severity:          map[string]float64{record.ClassFire: 1, record.ClassFlood: 0.8, record.ClassVessel: 0.5},
+		FreshnessHalfLife: 6 * time.Hour,
+	}
+}
+
+// Discard reasons in SceneLog.Discarded and TileResult.Decision.
+const (
+	ReasonCloud            = "cloud"
+	ReasonBackground       = "background"
+	ReasonOpenWater        = "open_water"         // water where the reference layer has water
+	ReasonBelowThreshold   = "below_threshold"    // most likely actionable, but not confident enough
+	ReasonNoWaterReference = "no_water_reference" // water, but no reference layer to tell a flood
+)
+
+// Errors callers can test for with errors.Is.
+var (
+	ErrBands  = errors.New("scene bands do not match the model")
+	ErrScene  = errors.New("scene unusable")
+	ErrClosed = errors.New("triage is closed")
+)
+
+// Detection is one kept tile: the record both ends of the link agree on
+// and the evidence chip it describes (JPEG bytes, sent as its own item).
+type Detection struct {
+	Record record.Detection
+	Chip   []byte
+}
+
+// TileResult is the model's view of one tile and what was decided.
+type TileResult struct {
+	Row, Col int // tile grid position
+	X0, Y0   int // upper-left pixel
+	// Probs are the model's class probabilities, in Contract.Classes order.
+	Probs         []float32
+	CloudFraction float32
+	// RefWaterFraction is from the water layer, or -1 when not looked up.
+	RefWaterFraction float64
+	// Kept tells whether the tile became a detection; Decision is its class
+	// if so, else the discard reason.
+	Kept       bool
+	Decision   string
+	Confidence float64
+}
+
+// SceneLog summarises one scene: it is also logged as one slog record.
+type SceneLog struct {
+	SceneID     string
+	TilesIn     int
+	Kept        int
+	KeptByClass map[string]int
+	Discarded   map[string]int
+	Duration    time.Duration
+}
+
+// Result is the outcome of triaging one scene.
+type Result struct {
+	Detections []Detection
+	Tiles      []TileResult
+	Log        SceneLog
+}
+
+// Triage runs one model on scenes. Its methods may be called from several
+// goroutines; scenes are triaged one at a time.
+type Triage struct {
+	cfg     Config
+	model   *Model
+	session *ort.DynamicAdvancedSession
+	batch   int
+	bufs    [2]*batchBuf
+	water   WaterLayer
+	iProbs  map[string]int // class name -> index
+	mu      sync.Mutex
+	closed  bool
+}
+
+// batchBuf is one set of pre-allocated tensors: the input batch and outputs.
+type batchBuf struct {
+	in    *ort.Tensor[float32]
+	probs *ort.Tensor[float32]
+	cloud *ort.Tensor[float32]
+	tiles []tileRef // which tiles fill it
+}
+
+type tileRef struct{ row, col, x0, y0 int }
+
+// New loads ONNX Runtime and the model, checks the model keeps the
+// contract, and pre-allocates the tensors.
+func New(cfg Config) (*Triage, error) {
+	def := DefaultConfig()
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = def.BatchSize
+	}
+	if cfg.Threads <= 0 {
+		cfg.Threads = def.Threads
+	}
+	if cfg.CloudDiscardFraction <= 0 {
+		cfg.CloudDiscardFraction = def.CloudDiscardFraction
+	}
+	if cfg.FloodMaxRefWater <= 0 {
+		cfg.FloodMaxRefWater = def.FloodMaxRefWater
+	}
+	if cfg.ChipBudgetBytes <= 0 {
+		cfg.ChipBudgetBytes = def.ChipBudgetBytes
+	}
+	if cfg.Severity == nil {
+		cfg.Severity = def.Severity
+	}
+	if cfg.FreshnessHalfLife <= 0 {
+		cfg.FreshnessHalfLife = def.FreshnessHalfLife
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ModelPath == "" {
+		cfg.ModelPath = DefaultModelPath()
+	}
+	if cfg.ChipBudgetBytes < MinChipBudgetBytes {
+		return nil, fmt.Errorf("triage: chip budget %d bytes is below the minimum %d", cfg.ChipBudgetBytes, MinChipBudgetBytes)
+	}
+	for class, thr := range cfg.Thresholds {
+		if !(thr >= 0 && thr <= 1) {
+			return nil, fmt.Errorf("triage: threshold %v for class %s is outside [0,1]", thr, class)
+		}
+	}
+	if err := InitRuntime(cfg.RuntimePath); err != nil {
+		return nil, err
+	}
+	m, err := LoadModel(cfg.ModelPath)
+	if err != nil {
+		return nil, err
+	}
+	t := &Triage{cfg: cfg, model: m, batch: cfg.BatchSize, water: cfg.WaterLayer, iProbs: map[string]int{}}
+	for i, c := range m.Contract.Classes {
+		t.iProbs[c] = i
+	}
+	if t.water == nil && cfg.WaterLayerPath != "" {
+		if t.water, err = LoadPolygonWater(cfg.WaterLayerPath); err != nil {
+			return nil, err
+		}
+	}
+	if m.FixedBatch > 0 {
+		t.batch = int(m.FixedBatch)
+	}
+	opts, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, fmt.Errorf("triage: session options: %s", oneLine(err))
+	}
+	defer opts.Destroy()
+	if err := opts.SetIntraOpNumThreads(cfg.Threads); err != nil {
+		return nil, fmt.Errorf("triage: %d intra-op threads: %s", cfg.Threads, oneLine(err))
+	}
+	if err := opts.SetInterOpNumThreads(1); err != nil {
+		return nil, fmt.Errorf("triage: inter-op threads: %s", oneLine(err))
+	}
+	c := m.Contract
+	t.session, err = ort.NewDynamicAdvancedSessionWithONNXData(m.Bytes, []string{c.Input}, []string{c.OutputProbs, c.OutputCloud}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("triage model %s: ONNX Runtime refused it: %s", m.Path, oneLine(err))
+	}
+	for i := range t.bufs {
+		b := &batchBuf{}
+		ts := int64(c.TileSize)
+		if b.in, err = ort.NewEmptyTensor[float32](ort.NewShape(int64(t.batch), int64(len(c.Bands)), ts, ts)); err == nil {
+			if b.probs, err = ort.NewEmptyTensor[float32](ort.NewShape(int64(t.batch), int64(len(c.Classes)))); err == nil {
+				b.cloud, err = ort.NewEmptyTensor[float32](ort.NewShape(int64(t.batch), 1))
+			}
+		}
+		t.bufs[i] = b
+		if err != nil {
+			t.Close()
+			return nil, fmt.Errorf("triage: allocate tensors: %s", oneLine(err))
+		}
+	}
+	return t, nil
+}
+
+// Model returns the loaded model and its contract.
+func (t *Triage) Model() *Model { return t.model }
+
+// Close releases the session and tensors. It is safe to call twice.
+func (t *Triage) Close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil
+	}
+	t.closed = true
+	for _, b := range t.bufs {
+		if b == nil {
+			continue
+		}
+		for _, v := range []interface{ Destroy() error }{b.in, b.probs, b.cloud} {
+			if v != nil && !isNilTensor(v) {
+				_ = v.Destroy()
+			}
+		}
+	}
+	if t.session != nil {
+		return t.session.Destroy()
+	}
+	return nil
+}
+
+func isNilTensor(v interface{ Destroy() error }) bool {
+	tv, ok := v.(*ort.Tensor[float32])
+	return ok && tv == nil
+}
+
+// Triage triages scene s with the configured reference water layer.
+func (t *Triage) Triage(ctx context.Context, s *scene.Scene) (*Result, error) {
+	return t.TriageWithWater(ctx, s, t.water)
+}
+
+// TriageWithWater triages scene s using water as its reference water layer
+// (for example the synth.Truth of a generated scene). It cuts the scene
+// into tiles (the last row and column shifted inwards so the whole scene is
+// covered), runs them through the model in batches, decides per tile, and
+// returns the detections with their chips and a log of what was discarded
+// and why, which it also writes as one slog record.
+func (t *Triage) TriageWithWater(ctx context.Context, s *scene.Scene, water WaterLayer) (*Result, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, ErrClosed
+	}
+	start := time.Now()
+	bandIdx, err := t.checkScene(s)
+	if err != nil {
+		return nil, err
+	}
+	tiles := tileGrid(s.Width, s.Height, t.model.Contract.TileSize)
+	res := &Result{Tiles: make([]TileResult, len(tiles))}
+	if err := t.infer(ctx, s, bandIdx, tiles, res.Tiles); err != nil {
+		return nil, err
+	}
+	res.Log = SceneLog{SceneID: s.ID, TilesIn: len(tiles), KeptByClass: map[string]int{}, Discarded: map[string]int{}}
+	now := t.cfg.Clock.Now()
+	for i := range res.Tiles {
+		tr := &res.Tiles[i]
+		if err := t.decide(s, water, tr); err != nil {
+			return nil, err
+		}
+		if !tr.Kept {
+			res.Log.Discarded[tr.Decision]++
+			continue
+		}
+		d, err := t.detection(s, tr, now)
+		if err != nil {
+			return nil, err
+		}
+		res.Detections = append(res.Detections, d)
+		res.Log.Kept++
+		res.Log.KeptByClass[tr.Decision]++
+	}
+	res.Log.Duration = time.Since(start)
+	t.log(ctx, res.Log)
+	return res, nil
+}
+
+func (t *Triage) log(ctx context.Context, l SceneLog) {
+	disc := make([]any, 0, 2*len(l.Discarded))
+	for _, r := range []string{ReasonCloud, ReasonBackground, ReasonOpenWater, ReasonBelowThreshold, ReasonNoWaterReference} {
+		disc = append(disc, slog.Int(r, l.Discarded[r]))
+	}
+	kept := make([]any, 0, 3)
+	for _, c := range []string{record.ClassFire, record.ClassFlood, record.ClassVessel} {
+		kept = append(kept, slog.Int(c, l.KeptByClass[c]))
+	}
+	t.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "triage scene",
+		slog.String("scene", l.SceneID), slog.Int("tiles_in", l.TilesIn), slog.Int("kept", l.Kept),
+		slog.Group("kept_by_class", kept...), slog.Group("discarded", disc...),
+		slog.Duration("duration", l.Duration))
+}
+
+// checkScene validates s against the contract and returns, per contract
+// band, the scene's band index.
+func (t *Triage) checkScene(s *scene.Scene) ([]int, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil scene", ErrScene)
+	}
+	c := t.model.Contract
+	if s.Width < c.TileSize || s.Height < c.TileSize {
+		return nil, fmt.Errorf("%w: scene %q is %d×%d pixels, smaller than one %d-pixel tile", ErrScene, s.ID, s.Width, s.Height, c.TileSize)
+	}
+	if len(s.Data) != len(s.Bands) {
+		return nil, fmt.Errorf("%w: scene %q names %d bands but holds %d planes", ErrScene, s.ID, len(s.Bands), len(s.Data))
+	}
+	for b, p := range s.Data {
+		if len(p) != s.Width*s.Height {
+			return nil, fmt.Errorf("%w: scene %q band %s has %d values, want %d×%d", ErrScene, s.ID, s.Bands[b], len(p), s.Width, s.Height)
+		}
+	}
+	if err := s.Geo.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: scene %q georeference: %v", ErrScene, s.ID, err)
+	}
+	if s.CaptureTime.IsZero() {
+		return nil, fmt.Errorf("%w: scene %q has no capture time", ErrScene, s.ID)
+	}
+	idx := make([]int, len(c.Bands))
+	for i, want := range c.Bands {
+		idx[i] = -1
+		for j, have := range s.Bands {
+			if have == want {
+				idx[i] = j
+			}
+		}
+		if idx[i] < 0 {
+			return nil, fmt.Errorf("%w: model needs bands %v, scene %q has %v: %s is missing", ErrBands, c.Bands, s.ID, s.Bands, want)
+		}
+	}
+	return idx, nil
+}
+
+// tileGrid cuts w×h into tile×tile windows, the last row and column moved
+// inwards to end at the edge.
+func tileGrid(w, h, tile int) []tileRef {
+	cols, rows := (w+tile-1)/tile, (h+tile-1)/tile
+	out := make([]tileRef, 0, rows*cols)
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			out = append(out, tileRef{row: r, col: c, x0: min(c*tile, w-tile), y0: min(r*tile, h-tile)})
+		}
+	}
+	return out
+}
+
+// infer runs all tiles through the model. A producer goroutine normalises
+// the next batch into one tensor while ONNX Runtime runs the current batch
+// from the other, so preprocessing hides behind inference.
+func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles []tileRef, out []TileResult) error {
+	free := make(chan *batchBuf, 2)
+	full := make(chan *batchBuf, 2)
+	free <- t.bufs[0]
+	free <- t.bufs[1]
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(full)
+		for lo := 0; lo < len(tiles); lo += t.batch {
+			var b *batchBuf
+			select {
+			case b = <-free:
+			case <-stop:
+				return
+			}
+			b.tiles = tiles[lo:min(lo+t.batch, len(tiles))]
+			t.fill(s, bandIdx, b)
+			select {
+			case full <- b:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	nc := len(t.model.Contract.Classes)
+	slab := make([]float32, len(tiles)*nc) // all tiles' probabilities, one allocation
+	done := 0
+	for b := range full {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := t.session.Run([]ort.Value{b.in}, []ort.Value{b.probs, b.cloud}); err != nil {
+			return fmt.Errorf("triage: ONNX Runtime run: %s", oneLine(err))
+		}
+		probs, cloud := b.probs.GetData(), b.cloud.GetData()
+		copy(slab[done*nc:], probs[:len(b.tiles)*nc])
+		for k, tr := range b.tiles {
+			out[done+k] = TileResult{
+				Row: tr.row, Col: tr.col, X0: tr.x0, Y0: tr.y0,
+				Probs:            slab[(done+k)*nc : (done+k+1)*nc : (done+k+1)*nc],
+				CloudFraction:    cloud[k],
+				RefWaterFraction: -1,
+			}
+		}
+		done += len(b.tiles)
+		free <- b
+	}
+	if done != len(tiles) {
+		return fmt.Errorf("triage: %d of %d tiles inferred", done, len(tiles))
+	}
+	return nil
+}
+
+// fill normalises b's tiles into its input tensor, zero-padding a short batch.
+func (t *Triage) fill(s *scene.Scene, bandIdx []int, b *batchBuf) {
+	c := t.model.Contract
+	ts := c.TileSize
+	x := b.in.GetData()
+	per := len(c.Bands) * ts * ts
+	for k, tr := range b.tiles {
+		dst := x[k*per : (k+1)*per]
+		for bi, sb := range bandIdx {
+			m, inv := c.Mean[bi], 1/c.Std[bi]
+			src := s.Data[sb]
+			for y := 0; y < ts; y++ {
+				row := src[(tr.y0+y)*s.Width+tr.x0 : (tr.y0+y)*s.Width+tr.x0+ts]
+				o := dst[(bi*ts+y)*ts : (bi*ts+y+1)*ts]
+				for i, v := range row {
+					if v != v { // NaN: no data, read as dark
+						v = 0
+					}
+					o[i] = (v - m) * inv
+				}
+			}
+		}
+	}
+	clear(x[len(b.tiles)*per:])
+}
+
+// decide applies the keep/discard policy to one tile.
+func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error {
+	if float64(tr.CloudFraction) >= t.cfg.CloudDiscardFraction {
+		tr.Decision = ReasonCloud
+		return nil
+	}
+	p := func(class string) float64 {
+		if i, ok := t.iProbs[class]; ok {
+			return float64(tr.Probs[i])
+		}
+		return 0
+	}
+	thr := func(class string) float64 {
+		if v, ok := t.cfg.Thresholds[class]; ok {
+			return v
+		}
+		return DefaultThreshold
+	}
+	best, bestP := "", 0.0
+	consider := func(class string, prob float64) {
+		if prob >= thr(class) && prob > bestP {
+			best, bestP = class, prob
+		}
+	}
+	consider(record.ClassFire, p(ClassFire))
+	consider(record.ClassVessel, p(ClassVessel))
+	consider(record.ClassFlood, p(ClassFlood))
+	waterReason := ""
+	if pw := p(ClassWater); pw >= thr(record.ClassFlood) && pw > bestP {
+		if water == nil {
+			waterReason = ReasonNoWaterReference
+		} else {
+			f, err := water.WaterFraction(s, tr.X0, tr.Y0, tr.X0+t.model.Contract.TileSize, tr.Y0+t.model.Contract.TileSize)
+			if err != nil {
+				return fmt.Errorf("triage scene %q tile (%d,%d): %w", s.ID, tr.Row, tr.Col, err)
+			}
+			tr.RefWaterFraction = f
+			if f < t.cfg.FloodMaxRefWater {
+				best, bestP = record.ClassFlood, pw
+			} else {
+				waterReason = ReasonOpenWater
+			}
+		}
+	}
+	if best != "" {
+		tr.Kept, tr.Decision, tr.Confidence = true, best, bestP
+		return nil
+	}
+	top, topP := ClassBackground, -1.0
+	for c, i := range t.iProbs {
+		if v := float64(tr.Probs[i]); v > topP || (v == topP && c < top) {
+			top, topP = c, v
+		}
+	}
+	tr.Confidence = topP
+	switch {
+	case top == ClassCloud:
+		tr.Decision = ReasonCloud
+	case top == ClassWater && waterReason != "":
+		tr.Decision = waterReason
+	case top == ClassWater:
+		tr.Decision = ReasonOpenWater
+		if water == nil {
+			tr.Decision = ReasonNoWaterReference
+		}
+	case top == ClassFire || top == ClassVessel || top == ClassFlood:
+		tr.Decision = ReasonBelowThreshold
+	default:
+		tr.Decision = ReasonBackground
+	}
+	return nil
+}
+
+// DetectionID is the stable id of a detection: the first 32 hex digits of
+// SHA-256 over satellite, scene, tile position and class.
+func DetectionID(satellite, sceneID string, row, col int, class string) string {
+	h := sha256.New()
+	for _, f := range []string{satellite, sceneID, strconv.Itoa(row), strconv.Itoa(col), class} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// Priority is severity × confidence × freshness, where freshness halves
+// every halfLife of age (age below zero counts as zero).
+func Priority(severity, confidence float64, age, halfLife time.Duration) float64 {
+	fresh := 1.0
+	if age > 0 && halfLife > 0 {
+		fresh = math.Exp2(-float64(age) / float64(halfLife))
+	}
+	return math.Min(1, math.Max(0, severity*confidence*fresh))
+}
+
+func (t *Triage) detection(s *scene.Scene, tr *TileResult, now time.Time) (Detection, error) {
+	ts := t.model.Contract.TileSize
+	chip, err := Chip(s, t.model.Contract.Bands, tr.X0, tr.Y0, ts, t.cfg.ChipBudgetBytes)
+	if err != nil {
+		return Detection{}, err
+	}
+	sum := sha256.Sum256(chip)
+	sev, ok := t.cfg.Severity[tr.Decision]
+	if !ok {
+		sev = 0.5
+	}
+	d := record.Detection{
+		ID:          DetectionID(s.Satellite, s.ID, tr.Row, tr.Col, tr.Decision),
+		Class:       tr.Decision,
+		Confidence:  tr.Confidence,
+		Priority:    Priority(sev, tr.Confidence, now.Sub(s.CaptureTime), t.cfg.FreshnessHalfLife),
+		Footprint:   scene.Footprint(s.Geo, tr.X0, tr.Y0, ts, ts),
+		CaptureTime: s.CaptureTime,
+		Satellite:   s.Satellite,
+		SceneID:     s.ID,
+		TileRow:     tr.Row,
+		TileCol:     tr.Col,
+		ChipFormat:  "jpeg",
+		ChipBytes:   len(chip),
+		ChipSHA256:  hex.EncodeToString(sum[:]),
+	}
+	if err := d.Validate(); err != nil {
+		return Detection{}, fmt.Errorf("triage scene %q tile (%d,%d): %w", s.ID, tr.Row, tr.Col, err)
+	}
+	return Detection{Record: d, Chip: chip}, nil
+}

@@ -1,0 +1,286 @@
+package triage_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image/jpeg"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skysieve/skysieve/downlink/clock"
+	"github.com/skysieve/skysieve/downlink/record"
+	"github.com/skysieve/skysieve/triage"
+	"github.com/skysieve/skysieve/triage/scene"
+	"github.com/skysieve/skysieve/triage/synth"
+)
+
+func newTriage(t testing.TB, edit func(c *triage.Config)) *triage.Triage {
+	t.Helper()
+	c := triage.DefaultConfig()
+	c.Logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	if edit != nil {
+		edit(&c)
+	}
+	tr, err := triage.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+
+// TestTriageScene triages a generated scene with one of each event and
+// checks what a consumer relies on: each event's tile kept as its class,
+// valid records with stable ids, chips that decode within budget, and a log
+// that accounts for every tile.
+func TestTriageScene(t *testing.T) {
+	capture := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	vc := clock.NewVirtual(capture.Add(3 * time.Hour))
+	var logBuf bytes.Buffer
+	tr := newTriage(t, func(c *triage.Config) {
+		c.Clock = vc
+		c.ChipBudgetBytes = 1200
+		c.Logger = slog.New(slog.NewJSONHandler(&logBuf, nil))
+	})
+	spec := synth.Spec{Seed: 77, SceneID: "e2e", Satellite: "SKY-1", CaptureTime: capture, OceanFraction: 0.35,
+		RandomFires: 2, RandomFloods: 1, RandomVessels: 2}
+	s, truth := synth.Generate(spec)
+	res, err := tr.TriageWithWater(context.Background(), s, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	for _, tt := range truth.Tiles {
+		if tt.Actionable() {
+			want[tt.Label]++
+		}
+	}
+	got := map[string]int{}
+	for _, d := range res.Detections {
+		r := d.Record
+		if err := r.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		tt := truth.Tile(r.TileRow, r.TileCol)
+		if tt.Label == r.Class {
+			got[r.Class]++
+		}
+		if r.ID != triage.DetectionID("SKY-1", "e2e", r.TileRow, r.TileCol, r.Class) {
+			t.Errorf("id %s is not the stable id", r.ID)
+		}
+		if len(d.Chip) > 1200 || r.ChipBytes != len(d.Chip) {
+			t.Errorf("chip %d bytes (record says %d), budget 1200", len(d.Chip), r.ChipBytes)
+		}
+		if _, err := jpeg.Decode(bytes.NewReader(d.Chip)); err != nil {
+			t.Errorf("chip does not decode: %v", err)
+		}
+		if r.Priority <= 0 || r.Priority >= r.Confidence {
+			t.Errorf("priority %v for confidence %v three hours after capture", r.Priority, r.Confidence)
+		}
+	}
+	for class, n := range want {
+		if got[class] < n*8/10 {
+			t.Errorf("%s: %d of %d truth tiles kept", class, got[class], n)
+		}
+	}
+	l := res.Log
+	sum := l.Kept
+	for _, n := range l.Discarded {
+		sum += n
+	}
+	if l.TilesIn != len(truth.Tiles) || sum != l.TilesIn {
+		t.Errorf("log %+v does not account for %d tiles", l, len(truth.Tiles))
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(logBuf.Bytes(), &rec); err != nil {
+		t.Fatalf("want exactly one JSON log record, got %q", logBuf.String())
+	}
+	if rec["tiles_in"].(float64) != float64(l.TilesIn) || rec["discarded"] == nil {
+		t.Errorf("log record %v", rec)
+	}
+	t.Logf("truth %v, kept right %v, log %+v", want, got, l)
+
+	// Re-triage: same ids.
+	res2, err := tr.TriageWithWater(context.Background(), s, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res2.Detections) != len(res.Detections) {
+		t.Fatal("re-triage changed the detections")
+	}
+	for i := range res.Detections {
+		if res.Detections[i].Record.ID != res2.Detections[i].Record.ID {
+			t.Fatal("re-triage changed an id")
+		}
+	}
+}
+
+// TestNoWaterLayerNoFlood: without a reference layer the open sea must not
+// become a flood.
+func TestNoWaterLayerNoFlood(t *testing.T) {
+	tr := newTriage(t, nil)
+	s, _ := synth.Generate(synth.Spec{Seed: 3, SceneID: "sea", CaptureTime: time.Now(), OceanFraction: 0.8})
+	res, err := tr.Triage(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range res.Detections {
+		if d.Record.Class == record.ClassFlood {
+			t.Fatalf("flood called without a water layer: %+v", d.Record)
+		}
+	}
+	if res.Log.Discarded[triage.ReasonNoWaterReference] == 0 {
+		t.Errorf("sea tiles not discarded as %s: %+v", triage.ReasonNoWaterReference, res.Log)
+	}
+}
+
+func TestSceneErrors(t *testing.T) {
+	tr := newTriage(t, nil)
+	good := func() *scene.Scene {
+		s, _ := synth.Generate(synth.Spec{Seed: 1, Width: 64, Height: 64, CaptureTime: time.Now()})
+		return s
+	}
+	cases := []struct {
+		name string
+		edit func(s *scene.Scene)
+		err  error
+		want string
+	}{
+		{"missing band", func(s *scene.Scene) { s.Bands[5] = "thermal" }, triage.ErrBands, "swir2 is missing"},
+		{"too small", func(s *scene.Scene) { s.Width, s.Height = 16, 16 }, triage.ErrScene, "smaller than one 32-pixel tile"},
+		{"short plane", func(s *scene.Scene) { s.Data[2] = s.Data[2][:100] }, triage.ErrScene, "band red has 100 values"},
+		{"no georeference", func(s *scene.Scene) { s.Geo = scene.Geo{} }, triage.ErrScene, "georeference"},
+		{"no capture time", func(s *scene.Scene) { s.CaptureTime = time.Time{} }, triage.ErrScene, "no capture time"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := good()
+			c.edit(s)
+			_, err := tr.Triage(context.Background(), s)
+			if !errors.Is(err, c.err) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %v mentioning %q", err, c.err, c.want)
+			}
+		})
+	}
+	// Bands in another order are matched by name.
+	s := good()
+	s.Bands[0], s.Bands[1] = s.Bands[1], s.Bands[0]
+	s.Data[0], s.Data[1] = s.Data[1], s.Data[0]
+	if _, err := tr.Triage(context.Background(), s); err != nil {
+		t.Fatalf("reordered bands: %v", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(c *triage.Config)
+		want string
+	}{
+		{"threshold", func(c *triage.Config) { c.Thresholds = map[string]float64{"fire": 1.5} }, "threshold 1.5"},
+		{"chip budget", func(c *triage.Config) { c.ChipBudgetBytes = 100 }, "below the minimum"},
+		{"model", func(c *triage.Config) { c.ModelPath = "/nonexistent/model.onnx" }, "not found"},
+		{"water layer", func(c *triage.Config) { c.WaterLayerPath = "/nonexistent/water.geojson" }, "water layer"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := triage.DefaultConfig()
+			c.edit(&cfg)
+			if _, err := triage.New(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error mentioning %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestPriority(t *testing.T) {
+	for _, c := range []struct {
+		sev, conf float64
+		age       time.Duration
+		want      float64
+	}{
+		{1, 0.9, 0, 0.9},
+		{1, 0.9, 6 * time.Hour, 0.45},
+		{0.5, 0.8, 12 * time.Hour, 0.1},
+		{1, 1, -time.Hour, 1},
+	} {
+		if got := triage.Priority(c.sev, c.conf, c.age, 6*time.Hour); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("Priority(%v, %v, %v) = %v, want %v", c.sev, c.conf, c.age, got, c.want)
+		}
+	}
+}
+
+func TestChipBudget(t *testing.T) {
+	s, _ := synth.Generate(synth.Spec{Seed: 4, Width: 64, Height: 64})
+	for _, budget := range []int{512, 900, 2048, 8192} {
+		b, err := triage.Chip(s, scene.DefaultBands, 0, 0, 64, budget)
+		if err != nil {
+			t.Fatalf("budget %d: %v", budget, err)
+		}
+		if len(b) > budget {
+			t.Fatalf("budget %d: chip %d bytes", budget, len(b))
+		}
+		img, err := jpeg.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("budget %d: %d bytes, %v", budget, len(b), img.Bounds().Size())
+	}
+	if _, err := triage.Chip(s, scene.DefaultBands, 0, 0, 64, 100); err == nil {
+		t.Fatal("budget below minimum accepted")
+	}
+}
+
+// TestLandsatOlinda triages the real Landsat-7 scene of Olinda, Brazil
+// (coast, town, vegetation, no fire that day) with the ocean polygon as the
+// reference water layer: no fire, and no flood on the open ocean.
+func TestLandsatOlinda(t *testing.T) {
+	path := filepath.Join("..", ".cache", "landsat", "L7_ETMs.tif")
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("%s missing: run `make landsat` (%v)", path, err)
+	}
+	s, err := scene.Open(path, scene.WithSatellite("LANDSAT_7"), scene.WithCaptureTime(time.Date(2002, 7, 9, 12, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := newTriage(t, func(c *triage.Config) { c.WaterLayerPath = filepath.Join("..", "testdata", "model", "olinda-water.geojson") })
+	res, err := tr.Triage(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ocean, err := triage.LoadPolygonWater(filepath.Join("..", "testdata", "model", "olinda-water.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range res.Detections {
+		r := d.Record
+		t.Logf("kept %s %.2f at tile (%d,%d) %v", r.Class, r.Confidence, r.TileRow, r.TileCol, r.Footprint[0])
+		if r.Class == record.ClassFire {
+			t.Errorf("fire called on Olinda (no fire that day): tile (%d,%d) %.2f", r.TileRow, r.TileCol, r.Confidence)
+		}
+		if r.Class == record.ClassFlood {
+			var lon, lat float64
+			for _, p := range r.Footprint[:4] {
+				lon, lat = lon+p[0]/4, lat+p[1]/4
+			}
+			if ocean.Contains(lon, lat) {
+				t.Errorf("flood called on the open ocean: tile (%d,%d)", r.TileRow, r.TileCol)
+			}
+		}
+	}
+	t.Logf("Olinda: %+v", res.Log)
+}
+
+type sceneT = scene.Scene
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
