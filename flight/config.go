@@ -195,15 +195,15 @@ func (c Config) Validate() error {
 	case c.SweepEvery <= 0:
 		return badKey("sweep_every", c.SweepEvery, "must be positive")
 	case c.PacingQuantum <= 0:
-		return badKey("pacing_quantum", c.PacingQuantum, "must be positive")
+		return badKey("radio.pacing_quantum", c.PacingQuantum, "must be positive")
 	case c.ReplanIdle <= 0:
-		return badKey("replan_idle", c.ReplanIdle, "must be positive")
+		return badKey("plan.replan_idle", c.ReplanIdle, "must be positive")
 	case c.MaxPlanItems <= 0:
-		return badKey("max_plan_items", c.MaxPlanItems, "must be positive")
+		return badKey("plan.max_items", c.MaxPlanItems, "must be positive")
 	case c.PlanConfidence != 0 && !(c.PlanConfidence >= 0.5 && c.PlanConfidence < 1):
-		return badKey("plan_confidence", c.PlanConfidence, "must be in [0.5, 1)")
+		return badKey("plan.confidence", c.PlanConfidence, "must be in [0.5, 1)")
 	case !(c.RecordBonus >= 0):
-		return badKey("record_bonus", c.RecordBonus, "must be non-negative")
+		return badKey("plan.record_bonus", c.RecordBonus, "must be non-negative")
 	case c.DefaultPriorityClass < 0 || c.DefaultPriorityClass > store.MaxPriorityClass:
 		return badKey("default_priority_class", c.DefaultPriorityClass, fmt.Sprintf("must be in 0..%d", store.MaxPriorityClass))
 	}
@@ -211,6 +211,16 @@ func (c Config) Validate() error {
 		if p < 0 || p > store.MaxPriorityClass {
 			return badKey("priority_classes."+class, p, fmt.Sprintf("must be in 0..%d", store.MaxPriorityClass))
 		}
+	}
+	switch {
+	case c.Link.FrameBytes < 128 || c.Link.FrameBytes > 2048:
+		return badKey("link.frame_bytes", c.Link.FrameBytes, "must be in 128..2048")
+	case c.Link.SpacecraftID > 1023:
+		return badKey("link.spacecraft_id", c.Link.SpacecraftID, "must be in 0..1023")
+	case c.Link.DownlinkSPI == 0:
+		return badKey("link.downlink_spi", c.Link.DownlinkSPI, "must be set")
+	case c.Link.UplinkSPI == 0:
+		return badKey("link.uplink_spi", c.Link.UplinkSPI, "must be set")
 	}
 	if err := c.Link.Validate(); err != nil {
 		return badKey("link", fmt.Sprintf("%+v", c.Link), err.Error())

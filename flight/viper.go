@@ -62,22 +62,10 @@ var configKeys = map[string]func(c *Config, v any) error{
 		}
 		return nil
 	},
-	"link.frame_bytes": integer(func(c *Config) *int { return &c.Link.FrameBytes }),
-	"link.spacecraft_id": func(c *Config, v any) error {
-		n, err := cast.ToUint16E(v)
-		c.Link.SpacecraftID = n
-		return err
-	},
-	"link.downlink_spi": func(c *Config, v any) error {
-		n, err := cast.ToUint16E(v)
-		c.Link.DownlinkSPI = n
-		return err
-	},
-	"link.uplink_spi": func(c *Config, v any) error {
-		n, err := cast.ToUint16E(v)
-		c.Link.UplinkSPI = n
-		return err
-	},
+	"link.frame_bytes":              integer(func(c *Config) *int { return &c.Link.FrameBytes }),
+	"link.spacecraft_id":            uint16v(func(c *Config) *uint16 { return &c.Link.SpacecraftID }, 1023),
+	"link.downlink_spi":             uint16v(func(c *Config) *uint16 { return &c.Link.DownlinkSPI }, 65534),
+	"link.uplink_spi":               uint16v(func(c *Config) *uint16 { return &c.Link.UplinkSPI }, 65534),
 	"link.max_block_k":              integer(func(c *Config) *int { return &c.Link.MaxBlockK }),
 	"triage.model":                  str(func(c *Config) *string { return &c.Triage.ModelPath }),
 	"ort.library":                   str(func(c *Config) *string { return &c.Triage.RuntimePath }),
@@ -126,6 +114,36 @@ func integer(f func(*Config) *int) func(*Config, any) error {
 		n, err := cast.ToIntE(v)
 		*f(c) = n
 		return err
+	}
+}
+
+// uint16v and uint8v read an integer and check its range (cast would
+// wrap 70000 to a uint16 silently).
+func uint16v(f func(*Config) *uint16, maxV int) func(*Config, any) error {
+	return func(c *Config, v any) error {
+		n, err := cast.ToIntE(v)
+		if err != nil {
+			return err
+		}
+		if n < 0 || n > maxV {
+			return fmt.Errorf("must be in 0..%d", maxV)
+		}
+		*f(c) = uint16(n)
+		return nil
+	}
+}
+
+func uint8v(f func(*Config) *uint8, maxV int) func(*Config, any) error {
+	return func(c *Config, v any) error {
+		n, err := cast.ToIntE(v)
+		if err != nil {
+			return err
+		}
+		if n < 0 || n > maxV {
+			return fmt.Errorf("must be in 0..%d", maxV)
+		}
+		*f(c) = uint8(n)
+		return nil
 	}
 }
 

@@ -1,0 +1,111 @@
+package flight
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+func TestLoadConfigNamesBadKeyAndValue(t *testing.T) {
+	cases := []struct {
+		key   string
+		value any
+		want  string
+	}{
+		{"spool_poll", "soon", `spool_poll = soon`},
+		{"spool_poll", "-1s", `spool_poll = -1s`},
+		{"max_scene_attempts", "many", "max_scene_attempts = many"},
+		{"plan.confidence", 1.5, "plan.confidence = 1.5"},
+		{"link.frame_bytes", 64, "link.frame_bytes = 64"},
+		{"link.spacecraft_id", 70000, "link.spacecraft_id = 70000"},
+		{"priority_classes", map[string]any{"fire": 300}, "priority_classes.fire = 300"},
+		{"store.expiry", map[string]any{"fire": "forever"}, "store.expiry"},
+		{"radio.pacing_quantum", "-5ms", "radio.pacing_quantum = -5ms"},
+		{"no_such_key", 1, "no_such_key = 1: unknown key"},
+	}
+	for _, c := range cases {
+		t.Run(c.key, func(t *testing.T) {
+			v := viper.New()
+			v.Set(c.key, c.value)
+			_, err := LoadConfig(v)
+			if !errors.Is(err, ErrConfig) {
+				t.Fatalf("err = %v, want ErrConfig", err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q does not name %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigFileEnvAndDefaults(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "flight.yaml")
+	yaml := `data_dir: /var/lib/skysieve
+spool_dir: ` + dir + `
+radio:
+  peer: 10.0.0.2:7400
+plan:
+  confidence: 0.995
+priority_classes:
+  fire: 0
+  oil_spill: 1
+store:
+  hard_limit_bytes: 1048576
+  expiry:
+    vessel: 6h
+link:
+  frame_bytes: 1024
+`
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v := viper.New()
+	v.SetConfigFile(file)
+	if err := v.ReadInConfig(); err != nil {
+		t.Fatal(err)
+	}
+	BindEnv(v)
+	t.Setenv("SKYSIEVE_RADIO_LISTEN", "0.0.0.0:7999")
+	t.Setenv("SKYSIEVE_SPOOL_POLL", "250ms")
+	c, err := LoadConfig(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := DefaultConfig()
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"data_dir", c.DataDir, "/var/lib/skysieve"},
+		{"radio.peer", c.RadioPeer, "10.0.0.2:7400"},
+		{"radio.listen (env)", c.RadioListen, "0.0.0.0:7999"},
+		{"spool_poll (env)", c.SpoolPoll, 250 * time.Millisecond},
+		{"plan.confidence", c.PlanConfidence, 0.995},
+		{"priority_classes.oil_spill", c.PriorityClasses["oil_spill"], 1},
+		{"store.hard_limit_bytes", c.Store.HardLimitBytes, int64(1 << 20)},
+		{"store.expiry.vessel", c.Store.ExpiryByClass["vessel"], 6 * time.Hour},
+		{"link.frame_bytes", c.Link.FrameBytes, 1024},
+		{"link.spacecraft_id default", c.Link.SpacecraftID, def.Link.SpacecraftID},
+		{"metrics_addr default", c.MetricsAddr, def.MetricsAddr},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+}
+
+func TestDefaultConfigIsValid(t *testing.T) {
+	if err := DefaultConfig().withDefaults().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(viper.New()); err != nil {
+		t.Fatalf("empty configuration: %v", err)
+	}
+}
