@@ -101,6 +101,7 @@ func TestWriteRejectsInvalid(t *testing.T) {
 		{"bad EPSG", func(s *Scene) { s.Geo.EPSG = 3857 }},
 		{"zero pixel size", func(s *Scene) { s.Geo.PixelSizeY = 0 }},
 		{"long id", func(s *Scene) { s.ID = string(make([]byte, MaxIDBytes+1)) }},
+		{"year 3000", func(s *Scene) { s.CaptureTime = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := testScene(t, 8, 8, 2)

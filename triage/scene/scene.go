@@ -64,7 +64,8 @@ func (s *Scene) Plane(name string) []float32 {
 
 // Validate reports whether s is self-consistent: positive sizes within
 // MaxSideSamples, 1..MaxBands uniquely named bands, one Width×Height plane
-// per band, IDs within MaxIDBytes and a usable Geo. It does not look at the
+// per band, IDs within MaxIDBytes, a zero capture time or one in the years
+// 1700..2200, and a usable Geo. It does not look at the
 // sample values.
 func (s *Scene) Validate() error {
 	if s == nil {
@@ -91,6 +92,10 @@ func (s *Scene) Validate() error {
 		if len(s.Data[i]) != s.Width*s.Height {
 			return fmt.Errorf("%w: band %q has %d samples, want %dx%d", ErrInvalidScene, b, len(s.Data[i]), s.Width, s.Height)
 		}
+	}
+	if y := s.CaptureTime.Year(); !s.CaptureTime.IsZero() && (y < 1700 || y > 2200) {
+		// The native format stores int64 nanoseconds since 1970.
+		return fmt.Errorf("%w: capture time %v outside 1700..2200", ErrInvalidScene, s.CaptureTime)
 	}
 	if len(s.ID) > MaxIDBytes || len(s.Satellite) > MaxIDBytes {
 		return fmt.Errorf("%w: ID or Satellite longer than %d bytes", ErrInvalidScene, MaxIDBytes)
