@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -13,6 +14,7 @@ import (
 // impossible in normal operation; this guards against bit rot and bugs.
 // Repairs commit in one transaction; a clean file is not written.
 func (s *Store) recover(rep *RecoveryReport) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("store: open %s: %w: %v", s.path, ErrCorrupt, r)

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -225,11 +227,7 @@ func Open(path string, opts Options) (*Store, RecoveryReport, error) {
 			return nil, rep, err
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        opts.LockTimeout,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-	})
+	db, err := openRW(path, opts.LockTimeout)
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, rep, fmt.Errorf("store: open %s: %w", path, ErrLocked)
@@ -262,10 +260,47 @@ func Open(path string, opts Options) (*Store, RecoveryReport, error) {
 	return s, rep, nil
 }
 
-// checkIdentity opens an existing file read-only and checks it is a
-// Skysieve store, so a foreign or damaged file is never written to.
+// openRW opens the checked (or new) file for writing. bbolt walks the
+// whole tree here to rebuild the freelist; a fault or panic while doing so
+// is reported as corruption.
+func openRW(path string, timeout time.Duration) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        timeout,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+}
+
+// checkIdentity proves an existing file safe for bbolt (checkFile) and
+// then opens it read-only to check it is a Skysieve store, so a foreign or
+// damaged file is never written to.
 func checkIdentity(path string, timeout time.Duration) (err error) {
-	// bbolt trusts its pages; a damaged one can panic deep inside it.
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := lockShared(f, timeout); err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := checkFile(f, fi.Size()); err != nil {
+		return fmt.Errorf("store: open %s: %w: %w", path, ErrCorrupt, err)
+	}
+	// Release our lock before bbolt takes its own.
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	// checkFile has proved the structure; this is the second line of
+	// defence: a fault in the mapped file becomes a recoverable panic.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("store: open %s: %w: %v", path, ErrCorrupt, r)
@@ -296,6 +331,24 @@ func checkIdentity(path string, timeout time.Duration) (err error) {
 		}
 		return nil
 	})
+}
+
+// lockShared takes a shared flock on f, as bbolt's readers do, waiting up
+// to timeout for a writer to let go.
+func lockShared(f *os.File, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, syscall.EWOULDBLOCK):
+			return fmt.Errorf("lock: %w", err)
+		case time.Now().After(deadline):
+			return ErrLocked
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (s *Store) initBuckets() error {
