@@ -68,15 +68,18 @@ var ErrFrameBytes = errors.New("frame: bad frame length")
 
 // Synchronizer reads ASM-delimited, randomised frames of a fixed length
 // from a byte stream. It hunts for the marker, then expects the next marker
-// right after each frame; when it is missing it hunts again from there, so
-// it re-locks after any amount of garbage. Frames it delivers may still be
-// corrupt: the FECF check decides. Memory is bounded by a few frames.
+// right after each frame. When it is missing, the last lock may have been
+// on a false marker inside garbage, so it hunts again from just after that
+// marker: a false lock costs no real frame. Frames it delivers may still
+// be corrupt: the FECF check decides. Memory is bounded by a few frames.
 type Synchronizer struct {
 	r          io.Reader
 	frameBytes int
 	buf        []byte
 	start, end int
+	mark       int // offset in buf of the marker of the last frame, or -1
 	locked     bool
+	out        []byte
 	stats      SyncStats
 }
 
@@ -85,7 +88,8 @@ func NewSynchronizer(r io.Reader, frameBytes int) (*Synchronizer, error) {
 	if frameBytes < 1 || frameBytes > 1<<16 {
 		return nil, fmt.Errorf("%w: %d", ErrFrameBytes, frameBytes)
 	}
-	return &Synchronizer{r: r, frameBytes: frameBytes, buf: make([]byte, 4*(frameBytes+len(ASM))+4096)}, nil
+	return &Synchronizer{r: r, frameBytes: frameBytes, mark: -1,
+		buf: make([]byte, 4*(frameBytes+len(ASM))+4096), out: make([]byte, frameBytes)}, nil
 }
 
 // Stats returns the counters so far.
@@ -97,53 +101,70 @@ func (s *Synchronizer) Stats() SyncStats { return s.stats }
 func (s *Synchronizer) Next() ([]byte, error) {
 	need := len(ASM) + s.frameBytes
 	for {
-		if s.end-s.start >= need {
-			w := s.buf[s.start:s.end]
-			if s.locked && !bytes.Equal(w[:len(ASM)], ASM[:]) {
-				s.locked = false
-				s.stats.Relocks++
-			}
-			if !s.locked {
-				i := bytes.Index(w, ASM[:])
-				if i < 0 {
-					// Keep the last 3 bytes: they may begin a marker.
-					skip := len(w) - (len(ASM) - 1)
-					s.start += skip
-					s.stats.SkippedBytes += uint64(skip)
-					continue
+		if s.locked {
+			if s.end-s.start < need {
+				if err := s.fill(); err != nil {
+					return nil, err
 				}
-				s.start += i
-				s.stats.SkippedBytes += uint64(i)
-				s.locked = true
-				if s.end-s.start < need {
-					continue
-				}
+				continue
 			}
-			f := s.buf[s.start+len(ASM) : s.start+need]
-			s.start += need
-			Randomize(f)
-			s.stats.Frames++
-			return f, nil
+			if bytes.Equal(s.buf[s.start:s.start+len(ASM)], ASM[:]) {
+				copy(s.out, s.buf[s.start+len(ASM):s.start+need])
+				Randomize(s.out)
+				s.mark = s.start
+				s.start += need
+				s.stats.Frames++
+				return s.out, nil
+			}
+			s.locked = false
+			s.stats.Relocks++
+			if s.mark >= 0 {
+				s.start = s.mark + 1
+			}
+			s.mark = -1
 		}
-		if err := s.fill(); err != nil {
-			return nil, err
+		i := bytes.Index(s.buf[s.start:s.end], ASM[:])
+		if i < 0 {
+			// Keep the last 3 bytes: they may begin a marker.
+			if skip := s.end - s.start - (len(ASM) - 1); skip > 0 {
+				s.start += skip
+				s.stats.SkippedBytes += uint64(skip)
+			}
+			if err := s.fill(); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		s.start += i
+		s.stats.SkippedBytes += uint64(i)
+		s.locked = true
 	}
 }
 
-// fill compacts the buffer and reads more.
+// fill compacts the buffer, keeping what a re-hunt may need, and reads
+// more.
 func (s *Synchronizer) fill() error {
-	if s.start > 0 {
-		n := copy(s.buf, s.buf[s.start:s.end])
-		s.start, s.end = 0, n
+	keep := s.start
+	if s.mark >= 0 {
+		keep = s.mark
 	}
-	n, err := s.r.Read(s.buf[s.end:])
-	s.end += n
-	if n > 0 {
-		return nil
+	if keep > 0 {
+		n := copy(s.buf, s.buf[keep:s.end])
+		s.start -= keep
+		if s.mark >= 0 {
+			s.mark -= keep
+		}
+		s.end = n
 	}
-	if err == nil {
-		err = io.ErrNoProgress
+	for tries := 0; tries < 100; tries++ {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if n > 0 {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return err
+	return io.ErrNoProgress
 }

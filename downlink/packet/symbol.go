@@ -36,13 +36,17 @@ type Symbol struct {
 }
 
 // AppendSymbol appends a complete Space Packet carrying s to dst, with the
-// given 14-bit sequence count. It computes s.CRC itself from s.Data.
+// given 14-bit sequence count. It computes s.CRC itself from s.Data and
+// checks the header fields as ParseSymbol does.
 func AppendSymbol(dst []byte, seqCount uint16, s *Symbol) ([]byte, error) {
 	if !s.Ref.Kind.Valid() {
 		return dst, fmt.Errorf("packet: kind %v is not an item kind", s.Ref.Kind)
 	}
 	if len(s.Data) != int(s.SizeBytes) || s.SizeBytes == 0 {
 		return dst, fmt.Errorf("packet: symbol has %d bytes, header says %d", len(s.Data), s.SizeBytes)
+	}
+	if err := s.checkLayout(); err != nil {
+		return dst, err
 	}
 	n := OverheadBytes + len(s.Data)
 	if n-PrimaryHeaderBytes > 65536 {
