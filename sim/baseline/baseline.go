@@ -41,7 +41,9 @@ type Result struct {
 	// seconds of contact in which the queue held more than it could send.
 	SaturatedDeliveredBytes float64
 	SaturatedCapacityBytes  float64
-	Queue                   []QueuePoint
+	// SaturatedPasses counts passes with at least one saturated second.
+	SaturatedPasses int
+	Queue           []QueuePoint
 }
 
 // Run drains scenes through plan from start to end in one-second steps.
@@ -64,6 +66,7 @@ func Run(scenes []Scene, plan passes.Plan, start, end time.Time, sample time.Dur
 	var queued int64
 	nItems := 0
 	nextSample := start
+	saturatedPass := map[*passes.Pass]bool{}
 	for t := start; t.Before(end); t = t.Add(time.Second) {
 		for next < len(order) && !scenes[order[next]].Capture.After(t) {
 			s := scenes[order[next]]
@@ -94,6 +97,7 @@ func Run(scenes []Scene, plan passes.Plan, start, end time.Time, sample time.Dur
 			saturated := q.bytes-q.sent > budget
 			if saturated {
 				res.SaturatedCapacityBytes += budget
+				saturatedPass[p] = true
 			}
 			used := 0.0
 			for len(q.items) > 0 && budget > 0 {
@@ -120,6 +124,7 @@ func Run(scenes []Scene, plan passes.Plan, start, end time.Time, sample time.Dur
 			}
 		}
 	}
+	res.SaturatedPasses = len(saturatedPass)
 	return res
 }
 

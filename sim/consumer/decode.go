@@ -26,7 +26,12 @@ type Detection struct {
 	Station     string
 	SceneID     string
 	CaptureTime time.Time
-	PublishTime time.Time
+	// DownlinkTime is when ground had the item complete; PublishTime when
+	// it published it (both on ground's clock).
+	DownlinkTime time.Time
+	PublishTime  time.Time
+	// ChipBytes is the evidence chip's size (0 without a chip).
+	ChipBytes int
 	// Footprint is the outer ring, [lon, lat].
 	Footprint [][2]float64
 }
@@ -61,16 +66,22 @@ func Decode(b []byte) (*Detection, error) {
 			return nil, fmt.Errorf("%w: %s position %d %v is not [lon, lat]", ErrBadFeature, f.ID, i, p)
 		}
 	}
+	chipBytes := 0
+	if c := f.Properties.Chip; c != nil && c.Bytes > 0 {
+		chipBytes = c.Bytes
+	}
 	return &Detection{
-		ID:          f.ID,
-		Class:       f.Properties.Class,
-		Confidence:  f.Properties.Confidence,
-		Priority:    f.Properties.Priority,
-		Satellite:   f.Properties.Satellite,
-		Station:     f.Properties.Station,
-		SceneID:     f.Properties.SceneID,
-		CaptureTime: f.Properties.CaptureTime,
-		PublishTime: f.Properties.PublishTime,
-		Footprint:   ring,
+		ID:           f.ID,
+		Class:        f.Properties.Class,
+		Confidence:   f.Properties.Confidence,
+		Priority:     f.Properties.Priority,
+		Satellite:    f.Properties.Satellite,
+		Station:      f.Properties.Station,
+		SceneID:      f.Properties.SceneID,
+		CaptureTime:  f.Properties.CaptureTime,
+		DownlinkTime: f.Properties.DownlinkTime,
+		PublishTime:  f.Properties.PublishTime,
+		ChipBytes:    chipBytes,
+		Footprint:    ring,
 	}, nil
 }

@@ -1,0 +1,240 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/skysieve/skysieve/downlink/clock"
+	"github.com/skysieve/skysieve/flight"
+	"github.com/skysieve/skysieve/ground"
+	"github.com/skysieve/skysieve/sim/channel"
+	"github.com/skysieve/skysieve/sim/consumer"
+	"github.com/skysieve/skysieve/sim/report"
+	"github.com/skysieve/skysieve/sim/scenario"
+	"github.com/skysieve/skysieve/sim/world"
+	"github.com/skysieve/skysieve/triage"
+	"github.com/skysieve/skysieve/triage/scene"
+)
+
+// ErrScenario is wrapped when the scenario cannot be simulated as given.
+var ErrScenario = errors.New("sim: scenario cannot be simulated")
+
+// Options configure Run beyond the scenario.
+type Options struct {
+	// DataDir holds the services' data (stores, NATS). Empty: a temporary
+	// folder removed when Run returns.
+	DataDir string
+	// Triage configures the onboard engine (model, ONNX Runtime library,
+	// threads); zero fields take triage.DefaultConfig's. Run sets its clock.
+	Triage triage.Config
+	// Progress receives the live progress line; nil prints none. Terminal
+	// redraws it in place.
+	Progress io.Writer
+	Terminal bool
+	// Logger receives the services' logs. Nil discards them.
+	Logger *slog.Logger
+	// Quiet is how long (wall time) nothing may happen before the services
+	// count as settled between clock steps. Default 3 ms.
+	Quiet time.Duration
+	// MaxStep bounds a clock step while a pass is busy. Default 1 s.
+	MaxStep time.Duration
+}
+
+// run holds one simulation's moving parts.
+type run struct {
+	scn   *scenario.Scenario
+	opts  Options
+	geo   *Geometry
+	world *world.World
+	clk   *clock.Virtual
+	log   *slog.Logger
+
+	rec      *recorder
+	ground   *ground.Service
+	relays   map[string]*channel.Relay
+	flights  map[string]*flight.Service
+	consumer *consumer.Consumer
+
+	errc        <-chan error
+	truths      []CaptureTruth
+	submitted   int
+	refused     int
+	queue       []report.QueuePoint
+	passQueue   map[int]int64 // pass index → flight queue bytes at AOS
+	nextCapture int
+}
+
+// Run simulates the scenario end to end and returns the report.
+func Run(ctx context.Context, scn *scenario.Scenario, opts Options) (*report.Report, error) {
+	wallStart := time.Now()
+	if !slices.Equal(scn.Scene.Bands, scene.DefaultBands) {
+		return nil, fmt.Errorf("%w: scene.bands = %v: the scene generator draws exactly %v", ErrScenario, scn.Scene.Bands, scene.DefaultBands)
+	}
+	if opts.Quiet <= 0 {
+		opts.Quiet = 3 * time.Millisecond
+	}
+	if opts.MaxStep <= 0 {
+		opts.MaxStep = time.Second
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	geo, err := LoadGeometry(scn)
+	if err != nil {
+		return nil, err
+	}
+	w, err := world.Build(scn, geo.Tracks)
+	if err != nil {
+		return nil, fmt.Errorf("sim: world: %w", err)
+	}
+	dir := opts.DataDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "skysieve-sim-"); err != nil {
+			return nil, fmt.Errorf("sim: %w", err)
+		}
+		defer os.RemoveAll(dir)
+	}
+	r := &run{scn: scn, opts: opts, geo: geo, world: w, clk: clock.NewVirtual(scn.Start), log: logger,
+		relays: map[string]*channel.Relay{}, flights: map[string]*flight.Service{},
+		truths: make([]CaptureTruth, len(w.Captures)), passQueue: map[int]int64{}}
+
+	tcfg := opts.Triage
+	if tcfg.Thresholds == nil {
+		def := triage.DefaultConfig()
+		def.ModelPath, def.RuntimePath, def.Threads = tcfg.ModelPath, tcfg.RuntimePath, tcfg.Threads
+		tcfg = def
+	}
+	tcfg.Clock, tcfg.Logger = r.clk, logger
+	engine, err := triage.New(tcfg)
+	if err != nil {
+		return nil, fmt.Errorf("sim: triage: %w", err)
+	}
+	defer engine.Close()
+	r.rec = newRecorder(engine)
+
+	svcCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		stop()
+		wg.Wait()
+	}()
+	if err := r.start(svcCtx, dir, &wg); err != nil {
+		return nil, err
+	}
+	if err := r.drive(ctx); err != nil {
+		return nil, err
+	}
+	rep := r.report()
+	rep.WallS = time.Since(wallStart).Seconds()
+	return rep, nil
+}
+
+// stationName is ground's receiver name for a station's stream from sat:
+// with several satellites each antenna–spacecraft stream is its own
+// receiver, so their link sequence numbers never meet in one anti-replay
+// window.
+func (r *run) stationName(sat, station string) string {
+	if len(r.geo.TLEs) > 1 {
+		return station + "/" + sat
+	}
+	return station
+}
+
+// start brings up ground, the relays, flight and the consumer, each
+// waiting for the previous to be ready.
+func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
+	gcfg := ground.DefaultConfig()
+	gcfg.DataDir = filepath.Join(dir, "ground")
+	gcfg.UDP = nil
+	for _, sat := range r.geo.Satellites() {
+		for _, st := range r.geo.Stations {
+			gcfg.UDP = append(gcfg.UDP, ground.UDPStation{Station: r.stationName(sat, st.Name), Listen: "127.0.0.1:0"})
+		}
+	}
+	gcfg.MetricsAddr = ""
+	gcfg.Clock, gcfg.Logger = r.clk, r.log
+	gs, err := ground.New(gcfg)
+	if err != nil {
+		return fmt.Errorf("sim: ground: %w", err)
+	}
+	r.ground = gs
+	errc := make(chan error, 16)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := gs.Run(ctx); err != nil && ctx.Err() == nil {
+			errc <- fmt.Errorf("sim: ground: %w", err)
+		}
+	}()
+	if err := ready(ctx, gs.Ready(), errc, "ground"); err != nil {
+		return err
+	}
+	for i, sat := range r.geo.Satellites() {
+		rl, err := channel.NewRelay(channel.Config{
+			Clock: r.clk, Satellite: sat, Plan: r.geo.Plan, Channel: r.scn.Channel, Seed: uint64(r.scn.Seed)<<8 | uint64(i),
+			Ground: func(station string) (*net.UDPAddr, error) {
+				a, ok := gs.UDPAddr(r.stationName(sat, station)).(*net.UDPAddr)
+				if !ok {
+					return nil, fmt.Errorf("sim: ground has no receiver for %s", station)
+				}
+				return a, nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+		r.relays[sat] = rl
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = rl.Run(ctx) }()
+
+		fcfg := flight.DefaultConfig()
+		fcfg.DataDir = filepath.Join(dir, "flight-"+fmt.Sprint(i))
+		fcfg.Triager = r.rec
+		fcfg.Contacts = r.geo.ContactsOf(sat)
+		fcfg.RadioListen = "127.0.0.1:0"
+		fcfg.RadioPeer = rl.FlightAddr().String()
+		fcfg.MetricsAddr = ""
+		fcfg.Clock, fcfg.Logger = r.clk, r.log.With("satellite", sat)
+		fs, err := flight.New(fcfg)
+		if err != nil {
+			return fmt.Errorf("sim: flight %s: %w", sat, err)
+		}
+		r.flights[sat] = fs
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fs.Run(ctx); err != nil && ctx.Err() == nil {
+				errc <- fmt.Errorf("sim: flight %s: %w", sat, err)
+			}
+		}()
+		if err := ready(ctx, fs.Ready(), errc, "flight "+sat); err != nil {
+			return err
+		}
+	}
+	r.consumer = consumer.New(r.clk, r.world.Events)
+	r.errc = errc
+	return r.consumer.Run(ctx, gs.NATSURL())
+}
+
+func ready(ctx context.Context, ch <-chan struct{}, errc <-chan error, what string) error {
+	select {
+	case <-ch:
+		return nil
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(60 * time.Second):
+		return fmt.Errorf("sim: %s not ready after 60 s", what)
+	}
+}
