@@ -113,3 +113,20 @@ func TestBusOutageLosesNothing(t *testing.T) {
 		last = p
 	}
 }
+
+func netListenUDP() (int, error) {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port, nil
+}
+
+func mustUDPAddr(t testing.TB, s string) net.Addr {
+	a, err := net.ResolveUDPAddr("udp", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

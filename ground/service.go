@@ -549,12 +549,20 @@ type notice struct {
 // completion retires its symbols and enters the outbox atomically.
 func (s *Service) processBatch(batch []rxFrame) error {
 	var notices []notice
+	type counted struct {
+		station string
+		res     link.Result
+		err     error
+	}
+	var counts []counted
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		notices = notices[:0]
+		notices, counts = notices[:0], counts[:0]
 		log := tx.Bucket(bucketSymbols)
 		for _, f := range batch {
 			res, err := s.rx.Receive(f.data, f.station)
-			s.countFrame(f.station, res, err)
+			// Counted once the transaction commits: a frame counts as
+			// received only when its symbols are durable.
+			counts = append(counts, counted{f.station, res, err})
 			if err != nil {
 				continue
 			}
@@ -581,6 +589,9 @@ func (s *Service) processBatch(batch []rxFrame) error {
 	})
 	if err != nil {
 		return fmt.Errorf("ground: reassembly log: %w", err)
+	}
+	for _, c := range counts {
+		s.countFrame(c.station, c.res, c.err)
 	}
 	for _, n := range notices {
 		s.pub.notify(n.ref, n.wall)
