@@ -208,8 +208,11 @@ func errKind(err error) error {
 func TestSimulation(t *testing.T) {
 	ops := 3000
 	seeds := []uint64{1, 2}
-	if os.Getenv("SKYSIEVE_SOAK") == "1" {
+	switch {
+	case os.Getenv("SKYSIEVE_SOAK") == "1":
 		ops, seeds = 40_000, []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	case testing.Short():
+		ops, seeds = 2000, []uint64{1}
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { simulate(t, seed, ops) })
