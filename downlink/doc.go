@@ -49,7 +49,7 @@
 // Security (downlink/sdls): the GCM nonce is a direction byte, three zero
 // bytes and the 64-bit sequence number, which never repeats (flight and
 // ground restart their counters from a persisted high-water mark). The
-// receiver keeps an anti-replay window of 1024 per station and SPI and
+// receiver keeps an anti-replay window of 960 per station and SPI and
 // counts rejections by reason (crc, auth, replay, malformed, duplicate).
 //
 // The uplink (downlink/report) carries ACK/NAK reports in TC Transfer

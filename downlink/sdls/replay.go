@@ -2,8 +2,13 @@ package sdls
 
 import "fmt"
 
-// WindowSize is the anti-replay window in sequence numbers.
-const WindowSize = 1024
+// WindowSize is the anti-replay window: a number more than WindowSize-1
+// below the highest accepted one is rejected as stale.
+const WindowSize = (windowWords - 1) * 64
+
+// windowWords is the bitmap size. One word more than the window keeps the
+// word being recycled for new numbers out of the window.
+const windowWords = 16
 
 // ReplayWindow is a sliding anti-replay window over 64-bit sequence
 // numbers (RFC 4303 style). The zero value accepts any first number. It is
@@ -11,7 +16,7 @@ const WindowSize = 1024
 type ReplayWindow struct {
 	top  uint64 // highest accepted sequence number
 	any  bool
-	bits [WindowSize / 64]uint64 // bit (seq mod WindowSize) set if seq seen
+	bits [windowWords]uint64 // bit seq%64 of word seq/64 mod windowWords set if seen
 }
 
 // Check reports whether seq may be accepted: not seen before and not
@@ -24,7 +29,7 @@ func (w *ReplayWindow) Check(seq uint64) error {
 	if w.top-seq >= WindowSize {
 		return fmt.Errorf("%w: %d is more than %d behind %d", ErrReplay, seq, WindowSize, w.top)
 	}
-	if w.bits[seq/64%(WindowSize/64)]&(1<<(seq%64)) != 0 {
+	if w.bits[seq/64%windowWords]&(1<<(seq%64)) != 0 {
 		return fmt.Errorf("%w: %d seen before", ErrReplay, seq)
 	}
 	return nil
@@ -34,22 +39,20 @@ func (w *ReplayWindow) Check(seq uint64) error {
 func (w *ReplayWindow) Accept(seq uint64) {
 	if !w.any {
 		w.any, w.top = true, seq
-		w.bits = [WindowSize / 64]uint64{}
+		w.bits = [windowWords]uint64{}
 	} else if seq > w.top {
-		if seq-w.top >= WindowSize {
-			w.bits = [WindowSize / 64]uint64{}
+		if seq-w.top >= windowWords*64 {
+			w.bits = [windowWords]uint64{}
 		} else {
-			for s := w.top + 1; s <= seq && s%64 != 0; s++ {
-				w.bits[s/64%(WindowSize/64)] &^= 1 << (s % 64)
-			}
-			// Clear whole words the window slid past.
+			// Recycle the slots of the words the top moves into; bits above
+			// the top in its own word are still clear.
 			for wd := (w.top/64 + 1); wd <= seq/64; wd++ {
-				w.bits[wd%(WindowSize/64)] = 0
+				w.bits[wd%windowWords] = 0
 			}
 		}
 		w.top = seq
 	}
-	w.bits[seq/64%(WindowSize/64)] |= 1 << (seq % 64)
+	w.bits[seq/64%windowWords] |= 1 << (seq % 64)
 }
 
 // Top is the highest accepted sequence number (0 if none).
