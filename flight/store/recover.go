@@ -174,6 +174,7 @@ func (w *writer) check(rep *RecoveryReport) (changed bool, err error) {
 	}
 	// Tombstones and their time index.
 	var badGone [][]byte
+	w.c.tombstones = 0 // counted afresh below, including any buried above
 	err = w.gone.ForEach(func(k, v []byte) error {
 		t, err := unmarshalTombstone(v)
 		if err != nil {
@@ -182,7 +183,7 @@ func (w *writer) check(rep *RecoveryReport) (changed bool, err error) {
 			return nil
 		}
 		w.c.tombstones++
-		if w.goneAt.Get(goneTimeKey(t.atNanos, string(k))) == nil {
+		if !has(w.goneAt, goneTimeKey(t.atNanos, string(k))) {
 			problem("tombstone %q missing from the time index: re-indexed", k)
 			return w.goneAt.Put(goneTimeKey(t.atNanos, string(k)), nil)
 		}
@@ -216,6 +217,13 @@ func (w *writer) check(rep *RecoveryReport) (changed bool, err error) {
 		}
 	}
 	return changed, nil
+}
+
+// has reports whether key is in b (values of the time index are empty,
+// which bbolt's Get cannot tell from absent).
+func has(b *bolt.Bucket, key []byte) bool {
+	k, _ := b.Cursor().Seek(key)
+	return bytes.Equal(k, key)
 }
 
 // checkIndex deletes entries of an index bucket that do not name a stored
