@@ -360,14 +360,16 @@ func profile(tr *tracker, p *orbit.Propagator, st Station, aos, los time.Time, s
 	}
 }
 
-func roundTo(v, unit float64) float64 { return math.Round(v/unit) * unit }
+// roundTo rounds v to 1/scale; dividing (not multiplying by 1/scale)
+// yields the double nearest the decimal, which JSON writes short.
+func roundTo(v, scale float64) float64 { return math.Round(v*scale) / scale }
 
 func roundSample(s Sample) Sample {
-	s.OffsetSec = roundTo(s.OffsetSec, 1e-3)
-	s.ElevationDeg = roundTo(s.ElevationDeg, 1e-4)
-	s.AzimuthDeg = roundTo(s.AzimuthDeg, 1e-3)
-	s.RangeKm = roundTo(s.RangeKm, 1e-3)
+	s.OffsetSec = roundTo(s.OffsetSec, 1e3)
+	s.ElevationDeg = roundTo(s.ElevationDeg, 1e4)
+	s.AzimuthDeg = roundTo(s.AzimuthDeg, 1e3)
+	s.RangeKm = roundTo(s.RangeKm, 1e3)
 	s.RateBitsPerSec = math.Round(s.RateBitsPerSec)
-	s.Loss = roundTo(s.Loss, 1e-6)
+	s.Loss = roundTo(s.Loss, 1e6)
 	return s
 }

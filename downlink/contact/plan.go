@@ -64,7 +64,7 @@ type planSample struct {
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
 // WritePlan writes contacts as a JSON plan file: an object with "format",
-// "version" and "contacts", each contact carrying its window, culmination,
+// "version" and "contacts" (one contact per line), each contact carrying its window, culmination,
 // capacity and link samples, so a reader needs no orbit to use it. Times
 // are RFC 3339 UTC with milliseconds; AOS/LOS/TCA are stored rounded to
 // the millisecond.
@@ -78,7 +78,7 @@ func WritePlan(w io.Writer, contacts []Contact) error {
 		pc := planContact{
 			Satellite: c.Satellite, SatNum: c.SatNum, Station: c.Station,
 			AOS: FormatTime(c.AOS), LOS: FormatTime(c.LOS), TCA: FormatTime(c.TCA),
-			MaxElevationDeg:  roundTo(c.MaxElevationDeg, 1e-4),
+			MaxElevationDeg:  roundTo(c.MaxElevationDeg, 1e4),
 			CapacityBytes:    c.CapacityBytes,
 			StartsInProgress: c.StartsInProgress, EndsInProgress: c.EndsInProgress,
 			Samples: make([]planSample, len(c.Samples)),
@@ -88,9 +88,22 @@ func WritePlan(w io.Writer, contacts []Contact) error {
 		}
 		pf.Contacts[i] = pc
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(pf); err != nil {
+	// One contact per line: compact, yet diffable and greppable.
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "{\"format\":%q,\"version\":%d,\"contacts\":[", pf.Format, pf.Version)
+	for i, pc := range pf.Contacts {
+		b, err := json.Marshal(pc)
+		if err != nil {
+			return fmt.Errorf("contact: write plan: %w", err)
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteByte('\n')
+		buf.Write(b)
+	}
+	buf.WriteString("\n]}\n")
+	if _, err := w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("contact: write plan: %w", err)
 	}
 	return nil

@@ -124,14 +124,14 @@ func TestReadPlanErrors(t *testing.T) {
 		{"not json", "{", "decode"},
 		{"trailing", good + "{}", "trailing"},
 		{"format", strings.Replace(good, PlanFormat, "other", 1), "format"},
-		{"version", strings.Replace(good, `"version": 1`, `"version": 2`, 1), "version"},
-		{"unknown field", strings.Replace(good, `"station"`, `"colour": 1, "station"`, 1), "colour"},
+		{"version", strings.Replace(good, `"version":1`, `"version":2`, 1), "version"},
+		{"unknown field", strings.Replace(good, `"station"`, `"colour":1,"station"`, 1), "colour"},
 		{"bad time", strings.Replace(good, aos, "yesterday", 1), "aos"},
-		{"los before aos", strings.Replace(good, `"los": "`+FormatTime(cs[0].LOS), `"los": "`+aos, 1), "los"},
-		{"capacity", strings.Replace(good, `"capacity_bytes": `, `"capacity_bytes": 1`, 1), "capacity"},
-		{"negative rate", strings.Replace(good, `"rate_bps": `, `"rate_bps": -`, 1), "rate_bps"},
-		{"loss", strings.Replace(good, `"loss": 0`, `"loss": 1`, 1), "loss"},
-		{"no samples", strings.Replace(good, `"samples": [`, `"samples": [], "x": [`, 1), "x"},
+		{"los before aos", strings.Replace(good, `"los":"`+FormatTime(cs[0].LOS), `"los":"`+aos, 1), "los"},
+		{"capacity", strings.Replace(good, `"capacity_bytes":`, `"capacity_bytes":1`, 1), "capacity"},
+		{"negative rate", strings.Replace(good, `"rate_bps":`, `"rate_bps":-`, 1), "rate_bps"},
+		{"loss", strings.Replace(good, `"loss":0`, `"loss":1`, 1), "loss"},
+		{"no samples", strings.Replace(good, `"samples":[`, `"samples":[],"x":[`, 1), "x"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
