@@ -174,3 +174,14 @@ func bestOf(n int, f func() time.Duration) time.Duration {
 	}
 	return best
 }
+
+func BenchmarkTriage(b *testing.B) {
+	tr := newTriage(b, func(c *triage.Config) { c.Logger = discardLogger() })
+	s, truth := synth.Generate(synth.RandomSpec(synth.MixEval, 99, 1))
+	b.SetBytes(int64(s.Width * s.Height * len(s.Bands) * 4))
+	for b.Loop() {
+		if _, err := tr.TriageWithWater(context.Background(), s, truth); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

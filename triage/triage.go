@@ -305,31 +305,50 @@ func (t *Triage) TriageWithWater(ctx context.Context, s *scene.Scene, water Wate
 	}
 	tiles := tileGrid(s.Width, s.Height, t.model.Contract.TileSize)
 	res := &Result{Tiles: make([]TileResult, len(tiles))}
-	if err := t.infer(ctx, s, bandIdx, tiles, res.Tiles); err != nil {
-		return nil, err
-	}
 	res.Log = SceneLog{SceneID: s.ID, TilesIn: len(tiles), KeptByClass: map[string]int{}, Discarded: map[string]int{}}
 	now := t.cfg.Clock.Now()
-	for i := range res.Tiles {
-		tr := &res.Tiles[i]
-		if err := t.decide(s, water, tr); err != nil {
-			return nil, err
+	// Decisions run in their own goroutine on each batch as soon as ONNX
+	// Runtime has scored it, while the runtime goes on with the next.
+	ready := make(chan [2]int, len(t.bufs)+1)
+	decided := make(chan error, 1)
+	go func() {
+		var err error
+		for r := range ready {
+			for i := r[0]; i < r[1] && err == nil; i++ {
+				err = t.settle(s, water, &res.Tiles[i], now, res)
+			}
 		}
-		if !tr.Kept {
-			res.Log.Discarded[tr.Decision]++
-			continue
-		}
-		d, err := t.detection(s, tr, now)
-		if err != nil {
-			return nil, err
-		}
-		res.Detections = append(res.Detections, d)
-		res.Log.Kept++
-		res.Log.KeptByClass[tr.Decision]++
+		decided <- err
+	}()
+	err = t.infer(ctx, s, bandIdx, tiles, res.Tiles, ready)
+	if derr := <-decided; err == nil {
+		err = derr
+	}
+	if err != nil {
+		return nil, err
 	}
 	res.Log.Duration = time.Since(start)
 	t.log(ctx, res.Log)
 	return res, nil
+}
+
+// settle decides one tile and, if kept, turns it into a detection.
+func (t *Triage) settle(s *scene.Scene, water WaterLayer, tr *TileResult, now time.Time, res *Result) error {
+	if err := t.decide(s, water, tr); err != nil {
+		return err
+	}
+	if !tr.Kept {
+		res.Log.Discarded[tr.Decision]++
+		return nil
+	}
+	d, err := t.detection(s, tr, now)
+	if err != nil {
+		return err
+	}
+	res.Detections = append(res.Detections, d)
+	res.Log.Kept++
+	res.Log.KeptByClass[tr.Decision]++
+	return nil
 }
 
 func (t *Triage) log(ctx context.Context, l SceneLog) {
@@ -401,8 +420,10 @@ func tileGrid(w, h, tile int) []tileRef {
 
 // infer runs all tiles through the model. A producer goroutine normalises
 // the next batch into one tensor while ONNX Runtime runs the current batch
-// from the other, so preprocessing hides behind inference.
-func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles []tileRef, out []TileResult) error {
+// from the other, so preprocessing hides behind inference. After each batch
+// it sends the range of out it filled on ready, and closes ready at the end.
+func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles []tileRef, out []TileResult, ready chan<- [2]int) error {
+	defer close(ready)
 	free := make(chan *batchBuf, 2)
 	full := make(chan *batchBuf, 2)
 	free <- t.bufs[0]
@@ -447,8 +468,9 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 				RefWaterFraction: -1,
 			}
 		}
-		done += len(b.tiles)
 		free <- b
+		ready <- [2]int{done, done + len(b.tiles)}
+		done += len(b.tiles)
 	}
 	if done != len(tiles) {
 		return fmt.Errorf("triage: %d of %d tiles inferred", done, len(tiles))
@@ -542,10 +564,17 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error 
 		tr.Decision = ReasonCloud
 	case top == ClassWater && waterReason != "":
 		tr.Decision = waterReason
+	case top == ClassWater && water == nil:
+		tr.Decision = ReasonNoWaterReference
 	case top == ClassWater:
+		f, err := water.WaterFraction(s, tr.X0, tr.Y0, tr.X0+t.model.Contract.TileSize, tr.Y0+t.model.Contract.TileSize)
+		if err != nil {
+			return fmt.Errorf("triage scene %q tile (%d,%d): %w", s.ID, tr.Row, tr.Col, err)
+		}
+		tr.RefWaterFraction = f
 		tr.Decision = ReasonOpenWater
-		if water == nil {
-			tr.Decision = ReasonNoWaterReference
+		if f < t.cfg.FloodMaxRefWater {
+			tr.Decision = ReasonBelowThreshold
 		}
 	case top == ClassFire || top == ClassVessel || top == ClassFlood:
 		tr.Decision = ReasonBelowThreshold

@@ -38,7 +38,10 @@ func newTriage(t testing.TB, edit func(c *triage.Config)) *triage.Triage {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 // TestTriageScene triages a generated scene with one of each event and
 // checks what a consumer relies on: each event's tile kept as its class,
@@ -253,7 +256,9 @@ func TestLandsatOlinda(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := newTriage(t, func(c *triage.Config) { c.WaterLayerPath = filepath.Join("..", "testdata", "model", "olinda-water.geojson") })
+	tr := newTriage(t, func(c *triage.Config) {
+		c.WaterLayerPath = filepath.Join("..", "testdata", "model", "olinda-water.geojson")
+	})
 	res, err := tr.Triage(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)

@@ -71,13 +71,24 @@ type Event struct {
 // Land-cover kinds and their surface reflectance in the six default bands
 // (blue, green, red, NIR, SWIR-1, SWIR-2), from typical library spectra.
 var (
-	surfForest   = [6]float32{0.020, 0.050, 0.030, 0.350, 0.160, 0.070}
-	surfCrop     = [6]float32{0.040, 0.080, 0.060, 0.400, 0.220, 0.110}
-	surfSavanna  = [6]float32{0.060, 0.090, 0.120, 0.250, 0.320, 0.220}
-	surfSoil     = [6]float32{0.110, 0.170, 0.240, 0.310, 0.400, 0.340}
-	surfSand     = [6]float32{0.280, 0.330, 0.380, 0.430, 0.480, 0.380}
-	surfUrban    = [6]float32{0.090, 0.100, 0.110, 0.160, 0.200, 0.180}
-	surfRoof     = [6]float32{0.300, 0.320, 0.330, 0.350, 0.330, 0.280}
+	surfForest  = [6]float32{0.020, 0.050, 0.030, 0.350, 0.160, 0.070}
+	surfCrop    = [6]float32{0.040, 0.080, 0.060, 0.400, 0.220, 0.110}
+	surfSavanna = [6]float32{0.060, 0.090, 0.120, 0.250, 0.320, 0.220}
+	surfSoil    = [6]float32{0.110, 0.170, 0.240, 0.310, 0.400, 0.340}
+	surfSand    = [6]float32{0.280, 0.330, 0.380, 0.430, 0.480, 0.380}
+	surfUrban   = [6]float32{0.090, 0.100, 0.110, 0.160, 0.200, 0.180}
+	surfRoof    = [6]float32{0.300, 0.320, 0.330, 0.350, 0.400, 0.370}
+	// Town materials, mixed per pixel: asphalt, concrete, clay tile, bare
+	// ground, garden. Bright mineral surfaces reach SWIR-2 ≈ 0.9 × SWIR-1,
+	// the closest ordinary land comes to a fire's SWIR-2 excess.
+	townMaterials = [][6]float32{
+		{0.070, 0.075, 0.080, 0.100, 0.120, 0.110},
+		{0.150, 0.160, 0.170, 0.220, 0.300, 0.280},
+		{0.100, 0.120, 0.200, 0.300, 0.420, 0.385},
+		{0.140, 0.170, 0.200, 0.270, 0.440, 0.410},
+		{0.030, 0.060, 0.040, 0.300, 0.180, 0.080},
+	}
+	surfLaterite = [6]float32{0.100, 0.140, 0.240, 0.320, 0.460, 0.420}
 	surfBurnScar = [6]float32{0.030, 0.040, 0.050, 0.080, 0.160, 0.150}
 	surfOcean    = [6]float32{0.030, 0.030, 0.014, 0.005, 0.002, 0.001}
 	surfCoastal  = [6]float32{0.040, 0.055, 0.040, 0.012, 0.004, 0.002}
@@ -183,12 +194,13 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	noiseField(rng, w, h, 48, 3, tmp)
 	biome := float32(rng.Float64()*0.8 - 0.4)
 	roofP := 0.04 + 0.06*rng.Float64()
+	soil := mix(surfSoil, surfLaterite, float32(rng.Float64()))
 	for i := range surf {
 		m := moist[i] + biome
 		var s [6]float32
 		switch {
 		case tmp[i] > 0.42:
-			s = surfUrban
+			s = townPixel(rng)
 			if rng.Float64() < roofP {
 				s = surfRoof
 			}
@@ -199,7 +211,7 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 		case m > -0.25:
 			s = mix(surfSavanna, surfCrop, (m+0.25)*4)
 		case m > -0.5:
-			s = mix(surfSoil, surfSavanna, (m+0.5)*4)
+			s = mix(soil, surfSavanna, (m+0.5)*4)
 		default:
 			s = mix(surfSand, surfSoil, clamp01((m+0.8)*3.3))
 		}
@@ -220,6 +232,15 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 				surf[i] = mix(surf[i], surfBurnScar, cover)
 				tr.Hard[i] |= HardBurnScar
 			}
+		})
+	}
+
+	// Cleared ground and construction sites: small bright mineral patches.
+	for k, n := 0, rng.IntN(10); k < n; k++ {
+		cx, cy := rng.Float64()*float64(w), rng.Float64()*float64(h)
+		bare := mix(surfSoil, surfLaterite, float32(rng.Float64()))
+		paintDisc(w, h, cx, cy, 1.5+rng.Float64()*7, rng, func(i int, cover float32) {
+			surf[i] = mix(surf[i], bare, cover)
 		})
 	}
 
@@ -356,6 +377,25 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	}
 	tr.labelGrid()
 	return s, tr
+}
+
+// townPixel is a random mixture of town materials, so towns have the
+// pixel-to-pixel texture of real ones.
+func townPixel(rng *rand.Rand) [6]float32 {
+	var out [6]float32
+	var total float32
+	for _, m := range townMaterials {
+		wt := rng.Float32()
+		wt *= wt * wt
+		total += wt
+		for b := range out {
+			out[b] += wt * m[b]
+		}
+	}
+	for b := range out {
+		out[b] /= total
+	}
+	return out
 }
 
 // randomEvents places spec's random events on the water layer drawn so far.

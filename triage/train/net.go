@@ -215,7 +215,9 @@ func (n *Net) backward(w *work, g *Net, x []float32, label int, cloudTarget, clo
 }
 
 // conv3 is a 3×3 convolution with stride 1 and zero padding 1 of in
-// [cin, hw, hw] into out [cout, hw, hw].
+// [cin, hw, hw] into out [cout, hw, hw]. It walks output rows and applies
+// one kernel row (three taps) per input row, so each output value is
+// loaded and stored once per kernel row.
 func conv3(in []float32, cin, hw int, wt, b []float32, cout int, out []float32) {
 	plane := hw * hw
 	for co := 0; co < cout; co++ {
@@ -226,33 +228,37 @@ func conv3(in []float32, cin, hw int, wt, b []float32, cout int, out []float32) 
 		for ci := 0; ci < cin; ci++ {
 			src := in[ci*plane : (ci+1)*plane]
 			k := wt[(co*cin+ci)*9 : (co*cin+ci)*9+9]
-			for ky := 0; ky < 3; ky++ {
-				y0, y1 := max(0, 1-ky), min(hw, hw+1-ky)
-				for kx := 0; kx < 3; kx++ {
-					wv := k[ky*3+kx]
-					x0, x1 := max(0, 1-kx), min(hw, hw+1-kx)
-					for y := y0; y < y1; y++ {
-						orow := o[y*hw+x0 : y*hw+x1]
-						irow := src[(y+ky-1)*hw+x0+kx-1 : (y+ky-1)*hw+x1+kx-1]
-						for x := range orow {
-							orow[x] += wv * irow[x]
-						}
+			for y := 0; y < hw; y++ {
+				orow := o[y*hw : (y+1)*hw]
+				for ky := 0; ky < 3; ky++ {
+					iy := y + ky - 1
+					if iy < 0 || iy >= hw {
+						continue
 					}
+					row3(orow, src[iy*hw:(iy+1)*hw], k[ky*3], k[ky*3+1], k[ky*3+2])
 				}
 			}
 		}
 	}
 }
 
+// row3 adds the 3-tap correlation of in with (w0, w1, w2), zero-padded at
+// both ends, to out (same length).
+func row3(out, in []float32, w0, w1, w2 float32) {
+	n := len(out)
+	in = in[:n]
+	out[0] += w1*in[0] + w2*in[1]
+	for x := 1; x < n-1; x++ {
+		out[x] += w0*in[x-1] + w1*in[x] + w2*in[x+1]
+	}
+	out[n-1] += w0*in[n-2] + w1*in[n-1]
+}
+
 // conv3Back accumulates the weight and bias gradients of conv3 given the
 // output gradient gout, and, when gin is not nil, sets gin to the input gradient.
 func conv3Back(in []float32, cin, hw int, wt []float32, cout int, gout, gw, gb, gin []float32) {
 	plane := hw * hw
-	if gin != nil {
-		for i := range gin {
-			gin[i] = 0
-		}
-	}
+	clear(gin)
 	for co := 0; co < cout; co++ {
 		gplane := gout[co*plane : (co+1)*plane]
 		var sb float32
@@ -263,31 +269,49 @@ func conv3Back(in []float32, cin, hw int, wt []float32, cout int, gout, gw, gb, 
 		for ci := 0; ci < cin; ci++ {
 			src := in[ci*plane : (ci+1)*plane]
 			base := (co*cin + ci) * 9
-			for ky := 0; ky < 3; ky++ {
-				y0, y1 := max(0, 1-ky), min(hw, hw+1-ky)
-				for kx := 0; kx < 3; kx++ {
-					x0, x1 := max(0, 1-kx), min(hw, hw+1-kx)
-					wv := wt[base+ky*3+kx]
-					var s float32
-					for y := y0; y < y1; y++ {
-						grow := gplane[y*hw+x0 : y*hw+x1]
-						off := (y+ky-1)*hw + x0 + kx - 1
-						irow := src[off : off+len(grow)]
-						for x, gv := range grow {
-							s += gv * irow[x]
-						}
-						if gin != nil {
-							girow := gin[ci*plane+off : ci*plane+off+len(grow)]
-							for x, gv := range grow {
-								girow[x] += wv * gv
-							}
-						}
+			var gk [9]float32
+			for y := 0; y < hw; y++ {
+				grow := gplane[y*hw : (y+1)*hw]
+				for ky := 0; ky < 3; ky++ {
+					iy := y + ky - 1
+					if iy < 0 || iy >= hw {
+						continue
 					}
-					gw[base+ky*3+kx] += s
+					irow := src[iy*hw : (iy+1)*hw]
+					g0, g1, g2 := dot3(grow, irow)
+					gk[ky*3] += g0
+					gk[ky*3+1] += g1
+					gk[ky*3+2] += g2
+					if gin != nil {
+						// The input gradient is the output gradient correlated
+						// with the flipped kernel row.
+						row3(gin[ci*plane+iy*hw:ci*plane+(iy+1)*hw], grow, wt[base+ky*3+2], wt[base+ky*3+1], wt[base+ky*3])
+					}
 				}
+			}
+			for j, v := range gk {
+				gw[base+j] += v
 			}
 		}
 	}
+}
+
+// dot3 returns the three tap gradients of row3(out, in, w0, w1, w2) given
+// the output gradient g: sums of g[x]·in[x−1], g[x]·in[x], g[x]·in[x+1].
+func dot3(g, in []float32) (g0, g1, g2 float32) {
+	n := len(g)
+	in = in[:n]
+	g1 = g[0] * in[0]
+	g2 = g[0] * in[1]
+	for x := 1; x < n-1; x++ {
+		v := g[x]
+		g0 += v * in[x-1]
+		g1 += v * in[x]
+		g2 += v * in[x+1]
+	}
+	g0 += g[n-1] * in[n-2]
+	g1 += g[n-1] * in[n-1]
+	return g0, g1, g2
 }
 
 // maxPool2 is a 2×2 max pool with stride 2 of in [c, hw, hw], recording

@@ -36,6 +36,10 @@ type Config struct {
 	Steps, BatchSize int
 	ClassWeights     []float64
 	LearnRate        float64
+	// GainJitter scales each training tile's reflectance by a random
+	// factor in [1−GainJitter, 1+GainJitter] (calibration and sun-angle
+	// differences between scenes and sensors).
+	GainJitter float64
 	// CloudWeight scales the cloud-fraction loss against the class loss.
 	CloudWeight float64
 	// Workers split each minibatch; part of the config because it fixes
@@ -48,13 +52,14 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Seed:            20261122,
-		Arch:            Arch{Bands: 6, Tile: 32, C1: 12, C2: 16, Hidden: 32, Classes: len(Classes)},
-		Scenes:          80,
+		Arch:            Arch{Bands: 6, Tile: 32, C1: 12, C2: 24, Hidden: 32, Classes: len(Classes)},
+		Scenes:          160,
 		WindowsPerEvent: 3,
 		RandomWindows:   24,
-		Steps:           4000,
+		Steps:           6000,
 		BatchSize:       32,
-		ClassWeights:    []float64{0.3, 0.15, 0.2, 0.175, 0.175},
+		ClassWeights:    []float64{0.25, 0.15, 0.22, 0.18, 0.2},
+		GainJitter:      0.1,
 		LearnRate:       3e-3,
 		CloudWeight:     1,
 		Workers:         2,
@@ -221,7 +226,8 @@ func Build(c Config, logf func(format string, args ...any)) (*Result, error) {
 				k++
 			}
 			sm := data[byClass[k][rng.IntN(len(byClass[k]))]]
-			decode(sm.x, a.Bands, a.Tile, rng.IntN(8), mean, std, xs[i])
+			gain := float32(1 + c.GainJitter*(2*rng.Float64()-1))
+			decode(sm.x, a.Bands, a.Tile, rng.IntN(8), gain, mean, std, xs[i])
 			labels[i], clouds[i] = sm.label, sm.cloud
 		}
 		var wg sync.WaitGroup
@@ -292,12 +298,14 @@ func Build(c Config, logf func(format string, args ...any)) (*Result, error) {
 	return res, nil
 }
 
-// decode writes the normalised float tile of x into dst under one of the
-// eight symmetries of the square (0 is the identity).
-func decode(x []uint16, bands, t, sym int, mean, std, dst []float32) {
+// decode writes the normalised float tile of x, its reflectance times
+// gain, into dst under one of the eight symmetries of the square (0 is the
+// identity).
+func decode(x []uint16, bands, t, sym int, gain float32, mean, std, dst []float32) {
 	plane := t * t
 	for b := 0; b < bands; b++ {
 		m, inv := mean[b], 1/std[b]
+		scale := gain / 10000
 		src := x[b*plane : (b+1)*plane]
 		out := dst[b*plane : (b+1)*plane]
 		for y := 0; y < t; y++ {
@@ -312,7 +320,7 @@ func decode(x []uint16, bands, t, sym int, mean, std, dst []float32) {
 				if sym&4 != 0 {
 					sx, sy = sy, sx
 				}
-				out[y*t+xx] = (float32(src[sy*t+sx])/10000 - m) * inv
+				out[y*t+xx] = (float32(src[sy*t+sx])*scale - m) * inv
 			}
 		}
 	}
