@@ -251,14 +251,20 @@ func BenchmarkNext(b *testing.B) {
 	}
 }
 
-// TestChurnQuick is the bench's churn at a small scale: a quick look at
-// the numbers (go test -run Churn -v).
-func TestChurnQuick(t *testing.T) {
+// TestChurnFileBounded is the bench's churn at a small scale, as a
+// property: once the working set is reached, put/release churn reuses
+// freed pages, so the second half of the run does not grow the file.
+func TestChurnFileBounded(t *testing.T) {
+	cycles := 40_000
 	if testing.Short() {
-		t.Skip("short")
+		cycles = 10_000
 	}
-	r := measureChurn(t, t.TempDir(), 10_000, churnQuickCycles, 8<<10, 1000)
+	r := measureChurn(t, t.TempDir(), 2000, cycles, 8<<10, 500)
 	t.Logf("%+v", r)
+	if r.FileBytes > r.FileAtHalf {
+		t.Errorf("file grew from %d to %d bytes in the second half of the churn", r.FileAtHalf, r.FileBytes)
+	}
+	if r.Ratio > 3 {
+		t.Errorf("file %d bytes is %.2f× the live data", r.FileBytes, r.Ratio)
+	}
 }
-
-var churnQuickCycles = 100_000

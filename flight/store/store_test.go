@@ -500,6 +500,24 @@ func TestConcurrentPutsCoalesce(t *testing.T) {
 	s, _ := openT(t, filepath.Join(t.TempDir(), "s.db"), testOpts(clock.Real{}))
 	defer s.Close()
 	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() {
+		// Readers run beside the committer.
+		defer close(readerDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Next(16, 64<<10); err != nil {
+				t.Error(err)
+				return
+			}
+			_ = s.Stats()
+		}
+	}()
 	const workers, each = 16, 50
 	for w := range workers {
 		wg.Add(1)
@@ -514,6 +532,8 @@ func TestConcurrentPutsCoalesce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	close(stop)
+	<-readerDone
 	if st := s.Stats(); st.Queued != workers*each {
 		t.Fatalf("queued %d", st.Queued)
 	}
