@@ -43,8 +43,11 @@ type Stats struct {
 	ScenesIn          uint64 `json:"scenes_in"`
 	ScenesTriaged     uint64 `json:"scenes_triaged"`
 	ScenesQuarantined uint64 `json:"scenes_quarantined"`
-	DetectionsStored  uint64 `json:"detections_stored"`
-	IntakePaused      bool   `json:"intake_paused"`
+	// DetectionsStored counts detections the store accepted, Duplicates
+	// those among them it already held (a re-triaged scene).
+	DetectionsStored uint64 `json:"detections_stored"`
+	Duplicates       uint64 `json:"duplicates"`
+	IntakePaused     bool   `json:"intake_paused"`
 	// Radio.
 	InContact       bool   `json:"in_contact"`
 	Passes          uint64 `json:"passes"`
@@ -77,6 +80,7 @@ func (s *Service) Stats() Stats {
 		ScenesTriaged:     s.stats.scenesTriaged.Load(),
 		ScenesQuarantined: s.stats.scenesQuarantined.Load(),
 		DetectionsStored:  s.stats.detectionsStored.Load(),
+		Duplicates:        st.Duplicates,
 		IntakePaused:      s.intakePaused.Load(),
 		InContact:         s.isInPass(),
 		Passes:            s.stats.passes.Load(),
