@@ -19,6 +19,11 @@
 // right one; callers check each symbol (CRC-32C in its packet header, MAC
 // on the frame) before handing it here, and check the item digest after.
 //
-// Encoders from klauspost/reedsolomon are cached by (k, repair rows) and
-// shared; Encoder and Decode are safe for concurrent use on different items.
+// The parity matrix for each k is computed once (one k×k inversion) and
+// kept; both encoding new repair rows and decoding then use small
+// reedsolomon encoders with exactly the rows they need. Decoding with e
+// source symbols missing solves an e×e system rather than inverting k×k,
+// and nothing caches per-loss-pattern state, so memory stays bounded.
+// Encoder is safe for concurrent use; DecodeBlock may run concurrently on
+// different blocks.
 package fec

@@ -115,16 +115,11 @@ func (e *Encoder) make(b, target int) error {
 	if target <= have {
 		return nil
 	}
-	var enc reedsolomon.Encoder
-	var err error
-	if have == 0 {
-		enc, err = encoders.get(k, target)
-	} else {
-		var all [][]byte
-		if all, err = parityRows(k); err == nil {
-			enc, err = reedsolomon.New(k, target-have, reedsolomon.WithCustomMatrix(all[have:target]))
-		}
+	all, err := parityRows(k)
+	if err != nil {
+		return err
 	}
+	enc, err := reedsolomon.New(k, target-have, reedsolomon.WithCustomMatrix(all[have:target]))
 	if err != nil {
 		return fmt.Errorf("fec: encoder for rows %d..%d of k=%d: %w", have, target-1, k, err)
 	}

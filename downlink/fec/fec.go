@@ -87,42 +87,6 @@ func (l Layout) Index(block, row int) int { return row*l.Blocks + block }
 // BlockBytes is the item bytes one block covers (k symbols).
 func (l Layout) BlockBytes() int { return l.K * l.SymbolBytes }
 
-// encoders caches first-batch encoders by exact (k, repair rows): building
-// one for k around 150 costs a matrix inversion. Inversion caching is off
-// (these encoders only encode). The cache is bounded.
-var encoders = newCodecCache(64)
-
-type codecCache struct {
-	mu  sync.Mutex
-	max int
-	m   map[[2]int]reedsolomon.Encoder
-}
-
-func newCodecCache(n int) *codecCache {
-	return &codecCache{max: n, m: make(map[[2]int]reedsolomon.Encoder)}
-}
-
-func (c *codecCache) get(k, m int) (reedsolomon.Encoder, error) {
-	key := [2]int{k, m}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.m[key]; ok {
-		return e, nil
-	}
-	e, err := reedsolomon.New(k, m, reedsolomon.WithInversionCache(false))
-	if err != nil {
-		return nil, fmt.Errorf("fec: k=%d m=%d: %w", k, m, err)
-	}
-	if len(c.m) >= c.max {
-		for old := range c.m { // drop an arbitrary entry
-			delete(c.m, old)
-			break
-		}
-	}
-	c.m[key] = e
-	return e, nil
-}
-
 var matrices struct {
 	sync.Mutex
 	m map[int][][]byte
