@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -52,11 +53,31 @@ type publisher struct {
 	// lastSymbol holds the wall time of each queued item's last symbol,
 	// for the last-symbol-to-ack histogram (not persisted).
 	lastSymbol map[string]time.Time
+	// ackLatency keeps the most recent last-symbol-to-ack durations (a
+	// ring of latencyRing), for Stats.
+	ackLatency []time.Duration
+	ackNext    int
+
+	// Entries published but not yet removed from the outbox (publish
+	// goroutine only).
+	retiring      []*outbox.Entry
+	retiringSet   map[string]bool
+	retiringSince time.Time
+}
+
+// latencyRing is how many recent publish latencies Stats summarises.
+const latencyRing = 4096
+
+// latencies returns a copy of the recent last-symbol-to-ack durations.
+func (p *publisher) latencies() []time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Duration(nil), p.ackLatency...)
 }
 
 func newPublisher(b *bus.Bus, ob *outbox.Outbox, clk clock.Clock, log *slog.Logger, m *metrics, st *statsCounters, capSender string) *publisher {
 	return &publisher{bus: b, ob: ob, clk: clk, log: log, m: m, stats: st, capSender: capSender,
-		wake: make(chan struct{}, 1), lastSymbol: map[string]time.Time{}}
+		wake: make(chan struct{}, 1), lastSymbol: map[string]time.Time{}, retiringSet: map[string]bool{}}
 }
 
 // notify tells the publisher that the outbox has new entries.
@@ -72,18 +93,33 @@ func (p *publisher) notify(ref string, lastSymbolWall time.Time) {
 	}
 }
 
+// Retired entries are removed from the outbox in batches: at most this
+// many, or this long after the first, or when the outbox is drained. A
+// crash before that removal only means the entry is published again, and
+// the bus stores it once (create-only detections, deduplicated alerts,
+// chips checked by digest); meanwhile the publisher skips it.
+const (
+	retireBatch = 64
+	retireDelay = 200 * time.Millisecond
+)
+
 // run publishes until ctx ends. Bus failures are retried with backoff in
 // wall time (an outage is a wall-clock matter even in a simulation).
 func (p *publisher) run(ctx context.Context) error {
 	const minBackoff, maxBackoff = 50 * time.Millisecond, 2 * time.Second
 	backoff := minBackoff
+	defer func() { _ = p.flushRetired() }()
 	for {
-		es, err := p.ob.Peek(64)
+		es, err := p.ob.Peek(retireBatch + len(p.retiring))
 		if err != nil {
 			return fmt.Errorf("ground: outbox: %w", err)
 		}
-		p.m.outbox.Set(float64(p.ob.Len()))
+		es = slices.DeleteFunc(es, func(e *outbox.Entry) bool { return p.retiringSet[e.Ref()] })
 		if len(es) == 0 {
+			if err := p.flushRetired(); err != nil {
+				return err
+			}
+			p.m.outbox.Set(float64(p.ob.Len()))
 			select {
 			case <-ctx.Done():
 				return nil
@@ -105,12 +141,20 @@ func (p *publisher) run(ctx context.Context) error {
 				break
 			}
 			backoff = minBackoff
+			if len(p.retiring) >= retireBatch || time.Since(p.retiringSince) > retireDelay {
+				if err := p.flushRetired(); err != nil {
+					return err
+				}
+			}
 			if p.woken() {
 				// A newly completed item may outrank the rest of es.
 				break
 			}
 		}
 		if failed {
+			if err := p.flushRetired(); err != nil {
+				return err
+			}
 			select {
 			case <-ctx.Done():
 				return nil
@@ -119,6 +163,20 @@ func (p *publisher) run(ctx context.Context) error {
 			backoff = min(2*backoff, maxBackoff)
 		}
 	}
+}
+
+// flushRetired removes the retired entries from the outbox.
+func (p *publisher) flushRetired() error {
+	if len(p.retiring) == 0 {
+		return nil
+	}
+	err := p.ob.Done(p.clk.Now(), p.retiring...)
+	if err != nil && !errors.Is(err, outbox.ErrNotQueued) {
+		return fmt.Errorf("ground: outbox: %w", err)
+	}
+	p.retiring = p.retiring[:0]
+	clear(p.retiringSet)
+	return nil
 }
 
 func (p *publisher) woken() bool {
@@ -167,44 +225,46 @@ func (p *publisher) publishRecord(ctx context.Context, e *outbox.Entry) error {
 	if d.ChipBytes > 0 {
 		del.ChipBucket, del.ChipName = bus.BucketChips, d.ID
 	}
-	if e.Done&outbox.StepDetection == 0 {
-		payload, err := feed.GeoJSON(d, del)
-		if err != nil {
-			p.m.invalid.Inc()
-			p.stats.invalidRecords.Add(1)
-			p.log.Error("record does not make a GeoJSON Feature; not published", "item", e.Ref(), "err", err)
-			return p.retire(e)
-		}
-		hdr := nats.Header{}
-		hdr.Set(bus.HeaderClass, d.Class)
-		hdr.Set(bus.HeaderPriority, strconv.FormatFloat(d.Priority, 'f', 4, 64))
-		hdr.Set("Content-Type", "application/geo+json")
-		out, err := p.bus.PublishOnce(ctx, DetectionSubject(d.Class, d.ID), "det-"+d.ID, hdr, payload)
-		if err != nil {
-			return err
-		}
-		p.m.published.WithLabelValues("detection", out.String()).Inc()
-		if out == bus.Published {
-			p.stats.published.Add(1)
-			p.m.captureToPublish.Observe(now.Sub(d.CaptureTime).Seconds())
-			p.mu.Lock()
-			if t, ok := p.lastSymbol[e.Ref()]; ok {
-				p.m.symbolToAck.Observe(time.Since(t).Seconds())
-			}
-			p.mu.Unlock()
-			p.log.Info("detection published", "id", d.ID, "class", d.Class, "station", e.Station,
-				"capture_to_publish", now.Sub(d.CaptureTime).Round(time.Second))
-		} else {
-			p.stats.alreadyPublished.Add(1)
-		}
-		e.Done |= outbox.StepDetection
-		if feed.IsSevere(d.Class) {
-			if err := p.ob.Progress(e); err != nil {
-				return err
-			}
-		}
+	payload, err := feed.GeoJSON(d, del)
+	if err != nil {
+		p.m.invalid.Inc()
+		p.stats.invalidRecords.Add(1)
+		p.log.Error("record does not make a GeoJSON Feature; not published", "item", e.Ref(), "err", err)
+		return p.retire(e)
 	}
-	if feed.IsSevere(d.Class) && e.Done&outbox.StepAlert == 0 {
+	hdr := nats.Header{}
+	hdr.Set(bus.HeaderClass, d.Class)
+	hdr.Set(bus.HeaderPriority, strconv.FormatFloat(d.Priority, 'f', 4, 64))
+	hdr.Set("Content-Type", "application/geo+json")
+	out, err := p.bus.PublishOnce(ctx, DetectionSubject(d.Class, d.ID), "det-"+d.ID, hdr, payload)
+	if err != nil {
+		return err
+	}
+	p.m.published.WithLabelValues("detection", out.String()).Inc()
+	if out == bus.Published {
+		p.stats.published.Add(1)
+		p.m.captureToPublish.Observe(now.Sub(d.CaptureTime).Seconds())
+		p.mu.Lock()
+		if t, ok := p.lastSymbol[e.Ref()]; ok {
+			lat := time.Since(t)
+			p.m.symbolToAck.Observe(lat.Seconds())
+			if len(p.ackLatency) < latencyRing {
+				p.ackLatency = append(p.ackLatency, lat)
+			} else {
+				p.ackLatency[p.ackNext] = lat
+				p.ackNext = (p.ackNext + 1) % latencyRing
+			}
+		}
+		p.mu.Unlock()
+		p.log.Info("detection published", "id", d.ID, "class", d.Class, "station", e.Station,
+			"capture_to_publish", now.Sub(d.CaptureTime).Round(time.Second))
+	} else {
+		p.stats.alreadyPublished.Add(1)
+	}
+	// The alert follows its detection; if the process dies in between, the
+	// retry finds the detection already published and still sends the
+	// alert (deduplicated by Nats-Msg-Id over AlertDuplicateWindow).
+	if feed.IsSevere(d.Class) {
 		xml, err := feed.CAP(d, del, p.capSender)
 		if err != nil {
 			return err
@@ -220,17 +280,19 @@ func (p *publisher) publishRecord(ctx context.Context, e *outbox.Entry) error {
 		if out == bus.Published {
 			p.stats.alerts.Add(1)
 		}
-		e.Done |= outbox.StepAlert
 	}
 	return p.retire(e)
 }
 
+// retire marks e published; flushRetired removes it from the outbox.
 func (p *publisher) retire(e *outbox.Entry) error {
 	p.mu.Lock()
 	delete(p.lastSymbol, e.Ref())
 	p.mu.Unlock()
-	if err := p.ob.Done(e, p.clk.Now()); err != nil && !errors.Is(err, outbox.ErrNotQueued) {
-		return err
+	if len(p.retiring) == 0 {
+		p.retiringSince = time.Now()
 	}
+	p.retiring = append(p.retiring, e)
+	p.retiringSet[e.Ref()] = true
 	return nil
 }

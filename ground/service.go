@@ -127,7 +127,7 @@ func New(cfg Config) (*Service, error) {
 			s.closeAll()
 		}
 	}()
-	s.db, err = bolt.Open(filepath.Join(cfg.DataDir, "ground.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	s.db, err = bolt.Open(filepath.Join(cfg.DataDir, "ground.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("ground: open %s: %w", filepath.Join(cfg.DataDir, "ground.db"), err)
 	}
@@ -403,6 +403,13 @@ func (s *Service) NATSURL() string {
 func (s *Service) Stats() Stats {
 	out := s.st.snapshot()
 	out.OutboxLen = s.ob.Len()
+	s.busMu.Lock()
+	pub := s.pub
+	s.busMu.Unlock()
+	if pub != nil {
+		lat := pub.latencies()
+		out.PublishLatencyP50, out.PublishLatencyP99 = quantile(lat, 0.5), quantile(lat, 0.99)
+	}
 	_ = s.db.View(func(tx *bolt.Tx) error {
 		out.SymbolsLogged = tx.Bucket(bucketSymbols).Stats().KeyN
 		return nil
@@ -431,10 +438,10 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.busMu.Lock()
 	s.bus = b
+	s.pub = newPublisher(b, s.ob, s.clk, s.log, s.m, s.st, s.cfg.CAPSender)
 	s.busMu.Unlock()
 	// Tools on this machine (ground watch) find the embedded server here.
 	_ = os.WriteFile(filepath.Join(s.cfg.DataDir, "nats.url"), []byte(b.URL()+"\n"), 0o640)
-	s.pub = newPublisher(b, s.ob, s.clk, s.log, s.m, s.st, s.cfg.CAPSender)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

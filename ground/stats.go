@@ -1,8 +1,10 @@
 package ground
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // StationVC names one station's virtual channel. VC is -1 for frames
@@ -45,6 +47,10 @@ type Stats struct {
 	ReportsSent uint64
 	// KISSErrors counts damaged KISS frames.
 	KISSErrors uint64
+	// PublishLatencyP50 and PublishLatencyP99 summarise the wall time from
+	// an item's last symbol to the JetStream ack of its detection, over
+	// the most recent (up to 4096) detections this process published.
+	PublishLatencyP50, PublishLatencyP99 time.Duration
 	// SymbolsLogged is the number of symbols in the durable reassembly
 	// log now.
 	SymbolsLogged int
@@ -100,4 +106,15 @@ func (s *statsCounters) snapshot() Stats {
 	out.ReportsSent = s.reports.Load()
 	out.KISSErrors = s.kissErrors.Load()
 	return out
+}
+
+// quantile returns the q-quantile (nearest rank) of ds, 0 when empty.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
 }

@@ -25,17 +25,6 @@ var (
 	ErrCorrupt = errors.New("outbox: corrupt entry")
 )
 
-// Steps an entry has completed, so a retry after a crash or an outage
-// skips what is done.
-const (
-	StepChip Step = 1 << iota
-	StepAlert
-	StepDetection
-)
-
-// Step is a bit set of publish steps.
-type Step uint8
-
 // Entry is one completed item waiting to be published.
 type Entry struct {
 	// Kind is the item kind ("record", "chip").
@@ -50,8 +39,6 @@ type Entry struct {
 	Station      string    `json:"station"`
 	Pass         string    `json:"pass,omitempty"`
 	DownlinkTime time.Time `json:"downlink_time"`
-	// Done records finished publish steps.
-	Done Step `json:"done,omitempty"`
 	// Key is the queue key, set by the outbox.
 	Key []byte `json:"-"`
 }
@@ -175,36 +162,36 @@ func (o *Outbox) Len() (n int) {
 	return n
 }
 
-// Progress saves e.Done for a queued entry.
-func (o *Outbox) Progress(e *Entry) error {
-	return o.db.Update(func(tx *bolt.Tx) error {
+// Done removes queued entries and records them as published at t, in one
+// transaction. Entries no longer queued are skipped; the others are still
+// retired, and the error (wrapping ErrNotQueued) names the first skipped.
+func (o *Outbox) Done(t time.Time, es ...*Entry) error {
+	var skipped error
+	err := o.db.Update(func(tx *bolt.Tx) error {
 		q := tx.Bucket(bucketQueue)
-		if q.Get(e.Key) == nil {
-			return fmt.Errorf("%w: %s", ErrNotQueued, e.Ref())
-		}
-		val, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		return q.Put(e.Key, val)
-	})
-}
-
-// Done removes a queued entry and records it as published at t.
-func (o *Outbox) Done(e *Entry, t time.Time) error {
-	return o.db.Update(func(tx *bolt.Tx) error {
-		q := tx.Bucket(bucketQueue)
-		if q.Get(e.Key) == nil {
-			return fmt.Errorf("%w: %s", ErrNotQueued, e.Ref())
-		}
-		if err := q.Delete(e.Key); err != nil {
-			return err
-		}
-		ref := []byte(e.Ref())
-		if err := tx.Bucket(bucketByRef).Delete(ref); err != nil {
-			return err
-		}
 		ts, _ := t.UTC().MarshalBinary()
-		return tx.Bucket(bucketPublished).Put(ref, ts)
+		for _, e := range es {
+			if q.Get(e.Key) == nil {
+				if skipped == nil {
+					skipped = fmt.Errorf("%w: %s", ErrNotQueued, e.Ref())
+				}
+				continue
+			}
+			if err := q.Delete(e.Key); err != nil {
+				return err
+			}
+			ref := []byte(e.Ref())
+			if err := tx.Bucket(bucketByRef).Delete(ref); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketPublished).Put(ref, ts); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return skipped
 }
