@@ -325,8 +325,19 @@ func marshalSymbols(syms []int) []byte {
 
 var errBadSymbols = errors.New("bad symbol set")
 
+// uvarint decodes a canonical (shortest) uvarint, so every set has one
+// encoding.
+func uvarint(b []byte) (uint64, int) {
+	v, k := binary.Uvarint(b)
+	var buf [binary.MaxVarintLen64]byte
+	if k <= 0 || k != len(binary.AppendUvarint(buf[:0], v)) {
+		return 0, -1
+	}
+	return v, k
+}
+
 func unmarshalSymbols(b []byte) ([]int, error) {
-	n, k := binary.Uvarint(b)
+	n, k := uvarint(b)
 	if k <= 0 {
 		return nil, fmt.Errorf("%w: bad count", errBadSymbols)
 	}
@@ -338,7 +349,7 @@ func unmarshalSymbols(b []byte) ([]int, error) {
 	out := make([]int, 0, n)
 	prev := uint64(0)
 	for i := uint64(0); i < n; i++ {
-		d, k := binary.Uvarint(b)
+		d, k := uvarint(b)
 		if k <= 0 {
 			return nil, fmt.Errorf("%w: truncated at symbol %d", errBadSymbols, i)
 		}
