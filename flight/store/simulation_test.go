@@ -205,7 +205,7 @@ func errKind(err error) error {
 	return err
 }
 
-func TestSimulation(t *testing.T) {
+func TestSimulationSoak(t *testing.T) {
 	ops := 3000
 	seeds := []uint64{1, 2}
 	switch {
