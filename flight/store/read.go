@@ -69,9 +69,12 @@ func loadEntry(tx *bolt.Tx, id string, h *header) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	sent, err := loadSent(tx.Bucket(bktCustody), id)
-	if err != nil {
-		return Entry{}, err
+	var sent []Sent
+	// Only MarkSent writes custody records, and it makes the item in flight.
+	if h.state == StateInFlight {
+		if sent, err = loadSent(tx.Bucket(bktCustody), id); err != nil {
+			return Entry{}, err
+		}
 	}
 	return Entry{Item: h.item(id, rec, chip), State: h.state, Sent: sent}, nil
 }
@@ -118,7 +121,7 @@ func (s *Store) Next(n int, budgetBytes int64) ([]Entry, error) {
 		return nil, nil
 	}
 	nowNanos := nanos(s.clock.Now())
-	var out []Entry
+	out := make([]Entry, 0, min(n, 64))
 	var expired uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		items := tx.Bucket(bktItems)
