@@ -229,10 +229,7 @@ func Open(path string, opts Options) (*Store, RecoveryReport, error) {
 	}
 	db, err := openRW(path, opts.LockTimeout)
 	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, rep, fmt.Errorf("store: open %s: %w", path, ErrLocked)
-		}
-		return nil, rep, fmt.Errorf("store: open %s: %w: %w", path, ErrCorrupt, err)
+		return nil, rep, boltOpenError(path, err)
 	}
 	s := &Store{db: db, path: path, opts: opts, clock: opts.Clock}
 	if err := s.initBuckets(); err != nil {
@@ -267,7 +264,7 @@ func openRW(path string, timeout time.Duration) (db *bolt.DB, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
+			err = fmt.Errorf("%w: %v", errBoltPanic, r)
 		}
 	}()
 	return bolt.Open(path, 0o600, &bolt.Options{
@@ -275,6 +272,23 @@ func openRW(path string, timeout time.Duration) (db *bolt.DB, err error) {
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
 	})
+}
+
+// errBoltPanic marks a panic or fault inside bbolt while opening.
+var errBoltPanic = errors.New("bbolt failed reading the file")
+
+// boltOpenError classifies an error of bolt.Open: a lock held elsewhere,
+// a file bbolt finds invalid, or anything else (permissions, I/O).
+func boltOpenError(path string, err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return fmt.Errorf("store: open %s: %w", path, ErrLocked)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
+		errors.Is(err, berrors.ErrChecksum), errors.Is(err, errBoltPanic):
+		return fmt.Errorf("store: open %s: %w: %w", path, ErrCorrupt, err)
+	default:
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
 }
 
 // checkIdentity proves an existing file safe for bbolt (checkFile) and
@@ -308,10 +322,7 @@ func checkIdentity(path string, timeout time.Duration) (err error) {
 	}()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: timeout})
 	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return fmt.Errorf("store: open %s: %w", path, ErrLocked)
-		}
-		return fmt.Errorf("store: open %s: %w: %w", path, ErrCorrupt, err)
+		return boltOpenError(path, err)
 	}
 	defer db.Close()
 	return db.View(func(tx *bolt.Tx) error {
