@@ -92,7 +92,8 @@ func checkContactProperties(t *testing.T, cs []Contact, sats []orbit.TLE, statio
 		if got := float64(c.CapacityBytes); math.Abs(bits/8-got) > 0.002*got+1e4 {
 			t.Errorf("%s over %s: capacity %d, integrated rate %.0f", c.Satellite, c.Station, c.CapacityBytes, bits/8)
 		}
-		if c.ExpectedGoodBytes() > c.CapacityBytes || c.CapacityBytes <= 0 {
+		// Zero is allowed: a low pass may never close the link.
+		if c.ExpectedGoodBytes() > c.CapacityBytes || c.CapacityBytes < 0 {
 			t.Errorf("%s over %s: capacity %d, expected good bytes %d", c.Satellite, c.Station, c.CapacityBytes, c.ExpectedGoodBytes())
 		}
 	}

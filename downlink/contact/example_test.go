@@ -38,11 +38,11 @@ func ExampleCompute() {
 	fmt.Printf("first pass at TCA: %.0f Mbit/s, %.1f%% frame loss; last clipped: %v\n",
 		c.RateBitsPerSecAt(c.TCA)/1e6, 100*c.ExpectedLossAt(c.TCA), cs[len(cs)-1].EndsInProgress)
 	// Output:
-	// SENTINEL-2A over Kiruna: AOS 06:54,  8 min, max elevation 10.8°,   8.3 GB
-	// SENTINEL-2A over Kiruna: AOS 08:34, 12 min, max elevation 32.0°,  19.4 GB
-	// SENTINEL-2A over Kiruna: AOS 10:13, 13 min, max elevation 89.2°,  25.3 GB
-	// SENTINEL-2A over Kiruna: AOS 11:53,  7 min, max elevation 37.4°,  12.4 GB
-	// first pass at TCA: 166 Mbit/s, 3.7% frame loss; last clipped: true
+	// SENTINEL-2A over Kiruna: AOS 06:54,  8 min, max elevation 10.8°,   9.5 GB
+	// SENTINEL-2A over Kiruna: AOS 08:34, 12 min, max elevation 32.0°,  20.7 GB
+	// SENTINEL-2A over Kiruna: AOS 10:13, 13 min, max elevation 89.2°,  26.3 GB
+	// SENTINEL-2A over Kiruna: AOS 11:53,  7 min, max elevation 37.4°,  13.1 GB
+	// first pass at TCA: 178 Mbit/s, 3.7% frame loss; last clipped: true
 }
 
 // A plan written by the ground is loaded by flight without any orbit.

@@ -18,8 +18,8 @@ type LinkModel struct {
 	// SymbolRateBaud is the modem's symbol rate; the MODCOD sets bits per
 	// symbol.
 	SymbolRateBaud float64
-	// ZenithAttenuationDB is atmospheric loss at zenith; it grows as
-	// 1/sin(elevation) toward the horizon.
+	// ZenithAttenuationDB is atmospheric loss at zenith; it grows with
+	// the air mass, about 1/sin(elevation), toward the horizon.
 	ZenithAttenuationDB float64
 	// MarginDB is the margin kept above a MODCOD's threshold before it is
 	// chosen (implementation loss, pointing, rain).
@@ -42,7 +42,7 @@ func DefaultLinkModel() LinkModel {
 		EIRPdBW:             8,
 		GTdBPerK:            32,
 		SymbolRateBaud:      100e6,
-		ZenithAttenuationDB: 0.4,
+		ZenithAttenuationDB: 0.25,
 		MarginDB:            3,
 		LossFloor:           0.002,
 		LossAtMask:          0.15,
@@ -101,8 +101,11 @@ func (m LinkModel) Evaluate(elevationDeg, rangeKm, maskDeg float64) LinkState {
 	const speedOfLightMPerS = 299792458.0
 	rangeM := math.Max(rangeKm, 1) * 1e3
 	fsplDB := 20 * math.Log10(4*math.Pi*rangeM*m.FrequencyHz/speedOfLightMPerS)
-	// Below ~2° the flat-atmosphere 1/sin model diverges; clamp it there.
-	atmDB := m.ZenithAttenuationDB / math.Sin(math.Max(elevationDeg, 2)*math.Pi/180)
+	// Air mass through a spherical shell of scale height 6 km: 1/sin(el)
+	// high up, finite (about 23) at the horizon.
+	const shellRatio = 6.0 / 6371.0
+	sinEl := math.Sin(math.Max(elevationDeg, 0) * math.Pi / 180)
+	atmDB := m.ZenithAttenuationDB / math.Sqrt(sinEl*sinEl+2*shellRatio+shellRatio*shellRatio)
 	cn0 := m.EIRPdBW - fsplDB - atmDB + m.GTdBPerK - boltzmannDBW
 	esn0 := cn0 - 10*math.Log10(m.SymbolRateBaud)
 	st := LinkState{EsN0dB: esn0, Loss: 1}
