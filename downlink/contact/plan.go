@@ -63,7 +63,8 @@ type planSample struct {
 // FormatTime writes t as TimeLayout in UTC.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
-// WritePlan writes contacts as a JSON plan file: an object with "format",
+// WritePlan checks each contact as ReadPlan will (including that
+// CapacityBytes matches the samples) and writes them as a JSON plan file: an object with "format",
 // "version" and "contacts" (one contact per line), each contact carrying its window, culmination,
 // capacity and link samples, so a reader needs no orbit to use it. Times
 // are RFC 3339 UTC with milliseconds; AOS/LOS/TCA are stored rounded to
@@ -192,11 +193,6 @@ func (pc planContact) contact() (Contact, error) {
 	if err := c.validate(); err != nil {
 		return Contact{}, err
 	}
-	// Capacity must agree with the profile it summarises.
-	want := c.CapacityBytesBetween(c.AOS, c.LOS)
-	if d := math.Abs(float64(want - c.CapacityBytes)); d > math.Max(8, 1e-9*float64(want)) {
-		return Contact{}, fmt.Errorf("capacity_bytes %d disagrees with the samples' %d", c.CapacityBytes, want)
-	}
 	return c, nil
 }
 
@@ -244,6 +240,11 @@ func (c *Contact) validate() error {
 		case !finiteIn(s.Loss, 0, 1):
 			return fmt.Errorf("sample %d: loss %g outside [0, 1]", j, s.Loss)
 		}
+	}
+	// Capacity must agree with the profile it summarises.
+	want := c.CapacityBytesBetween(c.AOS, c.LOS)
+	if d := math.Abs(float64(want - c.CapacityBytes)); d > math.Max(8, 1e-9*float64(want)) {
+		return fmt.Errorf("capacity_bytes %d disagrees with the samples' %d", c.CapacityBytes, want)
 	}
 	return nil
 }
