@@ -157,11 +157,7 @@ func TestReportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := report.Report{Seq: 3, Time: time.UnixMilli(1_790_000_000_123).UTC()}
-	for i := 0; i < 100; i++ {
-		rep.Complete = append(rep.Complete, ItemRef{Kind: KindRecord, ID: ItemID{byte(i)}})
-		rep.Need = append(rep.Need, report.NeedRef{Ref: ItemRef{Kind: KindChip, ID: ItemID{byte(i), 1}}, Symbols: i})
-	}
+	rep := reportWithEntries(100)
 	frames, err := u.EncodeReport(rep)
 	if err != nil {
 		t.Fatal(err)
@@ -205,4 +201,13 @@ func TestReportRoundTrip(t *testing.T) {
 	if _, err := s.DecodeReport(bad); !errors.Is(err, sdls.ErrAuth) {
 		t.Fatalf("forged report: %v", err)
 	}
+}
+
+func reportWithEntries(n int) report.Report {
+	rep := report.Report{Seq: 3, Time: time.UnixMilli(1_790_000_000_123).UTC()}
+	for i := 0; i < n; i++ {
+		rep.Complete = append(rep.Complete, ItemRef{Kind: KindRecord, ID: ItemID{byte(i)}})
+		rep.Need = append(rep.Need, report.NeedRef{Ref: ItemRef{Kind: KindChip, ID: ItemID{byte(i), 1}}, Symbols: i})
+	}
+	return rep
 }
