@@ -40,8 +40,9 @@ type Config struct {
 	// ChipBudgetBytes bounds each evidence chip.
 	ChipBudgetBytes int
 	// WaterLayer is the reference water layer. When nil, WaterLayerPath is
-	// loaded (a GeoJSON file of water polygons); when both are empty no
-	// flood is ever called (water tiles are discarded as no_water_reference).
+	// loaded (LoadWaterLayer: GeoJSON water polygons or a one-band raster
+	// mask); when both are empty no flood is ever called (water tiles are
+	// discarded as no_water_reference).
 	WaterLayer     WaterLayer
 	WaterLayerPath string
 	// Severity is each detection class's weight in the priority, 0..1.
@@ -209,7 +210,7 @@ func New(cfg Config) (*Triage, error) {
 		t.iProbs[c] = i
 	}
 	if t.water == nil && cfg.WaterLayerPath != "" {
-		if t.water, err = LoadPolygonWater(cfg.WaterLayerPath); err != nil {
+		if t.water, err = LoadWaterLayer(cfg.WaterLayerPath); err != nil {
 			return nil, err
 		}
 	}

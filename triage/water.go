@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/skysieve/skysieve/triage/scene"
 )
@@ -51,6 +53,33 @@ func sampleWindow(s *scene.Scene, x0, y0, x1, y1 int, water func(lon, lat float6
 		}
 	}
 	return float64(n) / waterSamples / waterSamples, nil
+}
+
+// LoadWaterLayer reads a reference water layer file: GeoJSON polygons
+// (.geojson or .json, see LoadPolygonWater) or a one-band raster that
+// scene.Open reads (a GeoTIFF or Skysieve scene) in which any non-zero
+// sample is water.
+func LoadWaterLayer(path string) (WaterLayer, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".geojson", ".json":
+		return LoadPolygonWater(path)
+	}
+	s, err := scene.Open(path, scene.WithBandNames("water"), scene.WithCalibration(scene.Calibration{Gain: []float64{1}, Offset: []float64{0}}))
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrWaterLayer, path, err)
+	}
+	if len(s.Data) != 1 {
+		return nil, fmt.Errorf("%w %s: %d bands, want one", ErrWaterLayer, path, len(s.Data))
+	}
+	mask := make([]bool, len(s.Data[0]))
+	for i, v := range s.Data[0] {
+		mask[i] = v > 0
+	}
+	r, err := NewRasterWater(s.Geo, s.Width, s.Height, mask)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
 }
 
 // RasterWater is a georeferenced water mask: Water[row*Width+col] is true

@@ -3,8 +3,10 @@ package triage_test
 import (
 	"errors"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skysieve/skysieve/triage"
 	"github.com/skysieve/skysieve/triage/scene"
@@ -98,4 +100,37 @@ func FuzzParsePolygonWater(f *testing.F) {
 		}
 		p.Contains(0.5, 0.5)
 	})
+}
+
+// TestLoadWaterLayerRaster writes a generated scene's reference layer as a
+// one-band scene file and reads it back as a layer.
+func TestLoadWaterLayerRaster(t *testing.T) {
+	s, truth := synth.Generate(synth.Spec{Seed: 8, OceanFraction: 0.5, Width: 128, Height: 128})
+	mask := make([]float32, len(truth.RefWater))
+	for i, w := range truth.RefWater {
+		if w {
+			mask[i] = 1
+		}
+	}
+	path := filepath.Join(t.TempDir(), "water.scene")
+	ms := &scene.Scene{ID: "water", Satellite: "map", CaptureTime: time.Unix(0, 0), Width: 128, Height: 128,
+		Bands: []string{"water"}, Data: [][]float32{mask}, Geo: s.Geo}
+	if err := scene.WriteFile(path, ms); err != nil {
+		t.Fatal(err)
+	}
+	layer, err := triage.LoadWaterLayer(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := layer.WaterFraction(s, 0, 0, 128, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := truth.WaterFraction(s, 0, 0, 128, 128)
+	if math.Abs(a-b) > 0.05 {
+		t.Errorf("raster layer %.3f, truth %.3f", a, b)
+	}
+	if _, err := triage.LoadWaterLayer(filepath.Join(t.TempDir(), "none.tif")); !errors.Is(err, triage.ErrWaterLayer) {
+		t.Errorf("missing raster: got %v", err)
+	}
 }
