@@ -231,8 +231,10 @@ func TestDeliveryAcrossRestart(t *testing.T) {
 	if _, _, sent, _ := g.snapshot(); sent != sent1 {
 		t.Fatalf("%d frames sent between contacts", sent-sent1)
 	}
-	dur2 := 3 * time.Second
-	rate2 := float64(frames) * 3 * frameBits / dur2.Seconds()
+	// Generous, so a loaded machine (race detector, qemu) that cannot keep
+	// the pace still finishes; the wait ends as soon as the queue is empty.
+	dur2 := 20 * time.Second
+	rate2 := float64(frames) * 1.5 * frameBits
 	c2 := lineContact(time.Now().Add(200*time.Millisecond), dur2, rate2, loss)
 	rs.s.SetContacts([]contact.Contact{c2})
 	waitFor(t, time.Minute, "every detection acknowledged", func() bool {

@@ -37,6 +37,8 @@ type linkItem struct {
 	need, unreported int
 	// pending are symbol indices sent but not yet recorded in the store.
 	pending []int
+	// sentEpoch is the number of reports received when li last went out.
+	sentEpoch uint64
 }
 
 // pass is the state of one contact while it runs.
@@ -280,6 +282,7 @@ func (s *Service) sendSymbols(ctx context.Context, p *pass, li *linkItem, n int)
 		}
 		li.next++
 		li.unreported++
+		li.sentEpoch = s.reportEpoch
 		li.pending = append(li.pending, idx)
 		s.stats.symbolsSent.Add(1)
 		if idx >= li.enc.K() {
@@ -376,6 +379,24 @@ func (s *Service) drainReports(p *pass) {
 // of symbols still needed, which sizes their repair.
 func (s *Service) handleReport(p *pass, rep report.Report) {
 	s.stats.reports.Add(1)
+	s.reportEpoch++
+	if p != nil && rep.Parts == 1 {
+		// A whole report that does not mention a part sent before the
+		// previous report arrived means the ground has none of its
+		// symbols: they were all lost, so count them out.
+		mentioned := make(map[link.ItemRef]bool, len(rep.Complete)+len(rep.Need))
+		for _, ref := range rep.Complete {
+			mentioned[ref] = true
+		}
+		for _, nr := range rep.Need {
+			mentioned[nr.Ref] = true
+		}
+		for ref, li := range p.items {
+			if li.unreported > 0 && !mentioned[ref] && li.sentEpoch+1 < s.reportEpoch {
+				li.unreported = 0
+			}
+		}
+	}
 	for _, ref := range rep.Complete {
 		delete(s.needs, ref)
 		if p != nil {

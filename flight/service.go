@@ -44,6 +44,7 @@ type Service struct {
 	// and the reserved security sequence mark.
 	reports     chan report.Report
 	needs       map[link.ItemRef]int
+	reportEpoch uint64
 	seqReserved uint64
 	closeOnce   sync.Once
 
