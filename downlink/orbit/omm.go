@@ -150,8 +150,9 @@ func ParseOMMJSON(r io.Reader) ([]TLE, error) {
 }
 
 // ParseOMMKVN reads one or more CCSDS OMMs in keyword = value notation,
-// each starting with CCSDS_OMM_VERS. COMMENT lines, blank lines, units in
-// brackets ("15.5 [rev/day]") and keys SGP4 does not need are skipped.
+// each starting with CCSDS_OMM_VERS. COMMENT lines, blank lines, block
+// markers (META_START, META_STOP), units in brackets ("15.5 [rev/day]")
+// and keys SGP4 does not need are skipped.
 // Errors name the line.
 func ParseOMMKVN(r io.Reader) ([]TLE, error) {
 	sc := bufio.NewScanner(r)
@@ -174,7 +175,9 @@ func ParseOMMKVN(r io.Reader) ([]TLE, error) {
 	for sc.Scan() {
 		lineNo++
 		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "COMMENT") {
+		if line == "" || strings.HasPrefix(line, "COMMENT") ||
+			(!strings.Contains(line, "=") && (strings.HasSuffix(line, "_START") || strings.HasSuffix(line, "_STOP"))) {
+			// Comments and the META_START/META_STOP-style block markers.
 			continue
 		}
 		key, val, ok := strings.Cut(line, "=")

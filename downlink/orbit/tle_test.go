@@ -220,6 +220,11 @@ func TestOMMErrors(t *testing.T) {
 	if _, err := ParseOMMKVN(strings.NewReader(kvn)); err != nil {
 		t.Fatalf("kvn: %v", err)
 	}
+	withMeta := strings.Replace(kvn, "OBJECT_NAME", "META_START\nOBJECT_NAME", 1)
+	withMeta = strings.Replace(withMeta, "EPOCH", "META_STOP\nEPOCH", 1)
+	if _, err := ParseOMMKVN(strings.NewReader(withMeta)); err != nil {
+		t.Fatalf("kvn with META_START/META_STOP: %v", err)
+	}
 	kcases := []struct {
 		name, text string
 		line       int
