@@ -17,7 +17,9 @@ import (
 // types, element bounds, key order as bbolt's own check demands, inline
 // buckets and the freelist. It is a decoder of untrusted bytes.
 //
-// Layout (go.etcd.io/bbolt/internal/common, little-endian): a page header
+// Layout (go.etcd.io/bbolt/internal/common; bbolt writes native byte
+// order, little-endian on every target Skysieve builds for, amd64 and
+// arm64): a page header
 // is id u64, flags u16, count u16, overflow u32. A meta (after the header)
 // is magic u32, version u32, pageSize u32, flags u32, root bucket (root
 // u64, sequence u64), freelist u64, pgid u64, txid u64, checksum u64
