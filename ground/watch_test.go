@@ -1,0 +1,98 @@
+package ground
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/skysieve/skysieve/downlink/record"
+	"github.com/skysieve/skysieve/ground/bus"
+)
+
+// TestWatchAndMetrics: the watch consumer prints only matching detections,
+// resumes where it left off, and its lag shows in the service's metrics
+// next to the capture-to-publish histogram; /livez and /readyz answer.
+func TestWatchAndMetrics(t *testing.T) {
+	dir := t.TempDir()
+	keys := writeKeys(t, dir)
+	cfg := testConfig(t, dir+"/g", keys, "alpha")
+	cfg.MetricsAddr = "127.0.0.1:0"
+	g := start(t, cfg)
+	fl := newFlight(t, keys, 1)
+
+	inside := detection(400, record.ClassFire) // footprint around 10.05E 45.05N
+	outside := detection(401, record.ClassFire)
+	outside.Footprint = [][2]float64{{-60, -10}, {-59.9, -10}, {-59.9, -9.9}, {-60, -9.9}, {-60, -10}}
+	vessel := detection(402, record.ClassVessel)
+	var frames [][]byte
+	for _, d := range []*record.Detection{inside, outside, vessel} {
+		frames = append(frames, fl.recordFrames(d)...)
+	}
+	sendUDP(t, g.UDPAddr("alpha"), frames)
+	waitFor(t, "3 published", 10*time.Second, func() bool { return g.Stats().Published == 3 })
+
+	bbox, err := ParseBBox("9,44,11,46")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	wc := WatchConfig{Bus: bus.Config{URL: g.NATSURL(), Logger: quietLogger()}, Class: "fire", BBox: bbox, Max: 1}
+	if err := Watch(ctx, wc, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), inside.ID) || strings.Contains(out.String(), outside.ID) || strings.Contains(out.String(), vessel.ID) {
+		t.Fatalf("watch printed %q", out.String())
+	}
+	// A second durable consumer that never fetches lags by 3.
+	nc, err := bus.Connect(bus.Config{URL: g.NATSURL(), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	if _, err := js.CreateOrUpdateConsumer(ctx, bus.StreamDetections, jetstream.ConsumerConfig{Durable: "laggard", AckPolicy: jetstream.AckExplicitPolicy}); err != nil {
+		t.Fatal(err)
+	}
+
+	base := "http://" + g.MetricsAddr().String()
+	for _, path := range []string{"/livez", "/readyz"} {
+		resp, err := http.Get(base + path)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %v %v", path, resp, err)
+		}
+		resp.Body.Close()
+	}
+	waitFor(t, "consumer pending and latency metrics", 10*time.Second, func() bool {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		m := string(b)
+		return strings.Contains(m, `skysieve_ground_consumer_pending{consumer="watch"} 0`) &&
+			strings.Contains(m, `skysieve_ground_consumer_pending{consumer="laggard"} 3`) &&
+			strings.Contains(m, "skysieve_ground_capture_to_publish_seconds_count 3") &&
+			strings.Contains(m, `skysieve_ground_frames_total{result="good",station="alpha",vc="0"} 3`)
+	})
+}
+
+func TestParseBBox(t *testing.T) {
+	for _, bad := range []string{"", "1,2,3", "a,b,c,d", "10,0,5,1", "0,-91,1,1", "-181,0,0,1"} {
+		if _, err := ParseBBox(bad); !errors.Is(err, ErrConfig) {
+			t.Errorf("ParseBBox(%q) = %v, want ErrConfig", bad, err)
+		}
+	}
+	b, err := ParseBBox(" -10.5, 20 ,30,40.25")
+	if err != nil || *b != [4]float64{-10.5, 20, 30, 40.25} {
+		t.Fatalf("%v %v", b, err)
+	}
+}
