@@ -97,6 +97,9 @@ func ParseTLEsWith(r io.Reader, opts TLEOptions) ([]TLE, error) {
 	for sc.Scan() {
 		lineNo++
 		raw := strings.TrimRight(sc.Text(), " \t\r")
+		if lineNo == 1 {
+			raw = strings.TrimPrefix(raw, "\ufeff") // byte-order mark
+		}
 		if raw == "" || strings.HasPrefix(raw, "#") {
 			continue
 		}

@@ -60,6 +60,7 @@ func TestParseTLEForms(t *testing.T) {
 		{"3le zero prefix", "0 ISS (ZARYA)\r\n" + issLine1 + "\r\n" + issLine2 + "\r\n", []string{"ISS (ZARYA)"}},
 		{"comments and blanks", "# list\n\nA\n" + issLine1 + "\n" + issLine2 + "\n\n" + issLine1 + "\n" + issLine2 + "\n", []string{"A", ""}},
 		{"trailing spaces", issLine1 + "   \n" + issLine2 + "\t\n", []string{""}},
+		{"byte-order mark", "\ufeff" + issLine1 + "\n" + issLine2 + "\n", []string{""}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
