@@ -86,3 +86,32 @@ func TestReportsReachFlight(t *testing.T) {
 		t.Fatal("ReportsSent is 0")
 	}
 }
+
+// TestEvictionPrunesLog: under a small reassembly cap the oldest
+// incomplete items are evicted, and their symbols leave the durable log
+// too, so the log holds exactly what the reassembler holds.
+func TestEvictionPrunesLog(t *testing.T) {
+	dir := t.TempDir()
+	keys := writeKeys(t, dir)
+	cfg := testConfig(t, dir+"/g", keys, "alpha")
+	cfg.MaxReassemblyBytes = 40_000
+	g := start(t, cfg)
+	fl := newFlight(t, keys, 1)
+	var frames [][]byte
+	for i := range 6 {
+		id := detection(500+i, record.ClassVessel).ID
+		frames = append(frames, fl.frames(link.KindChip, id, make([]byte, 30_000), 0, 10)...)
+	}
+	sendUDP(t, g.UDPAddr("alpha"), frames)
+	waitFor(t, "frames processed", 10*time.Second, func() bool {
+		return g.Stats().Frames[StationVC{"alpha", 0}].Good == uint64(len(frames))
+	})
+	held := len(g.rx.Reassembler().Needs())
+	st := g.Stats()
+	if g.rx.Reassembler().Stats().Evicted == 0 {
+		t.Fatal("nothing evicted; the test's cap is too large")
+	}
+	if st.SymbolsLogged != held*10 {
+		t.Fatalf("log holds %d symbols, reassembler holds %d items of 10", st.SymbolsLogged, held)
+	}
+}

@@ -86,6 +86,9 @@ type Service struct {
 
 	completedMu sync.Mutex
 	completed   []completedRef
+
+	// evicted is the reassembler's eviction count last seen by process.
+	evicted uint64
 }
 
 // contact is a station's current pass, as seen from the frames.
@@ -318,6 +321,12 @@ func (s *Service) restore() error {
 		})
 		if err != nil {
 			return fmt.Errorf("ground: restore: %w", err)
+		}
+	}
+	if ev := ra.Stats().Evicted; ev > 0 {
+		s.evicted = ev
+		if err := s.pruneEvicted(); err != nil {
+			return err
 		}
 	}
 	sortCompleted(s.completed)
@@ -600,9 +609,52 @@ func (s *Service) processBatch(batch []rxFrame) error {
 	for _, c := range counts {
 		s.countFrame(c.station, c.res, c.err)
 	}
+	if ev := s.rx.Reassembler().Stats().Evicted; ev != s.evicted {
+		s.evicted = ev
+		if err := s.pruneEvicted(); err != nil {
+			return err
+		}
+	}
 	for _, n := range notices {
 		s.pub.notify(n.ref, n.wall)
 	}
+	return nil
+}
+
+// pruneEvicted drops from the symbol log every item the reassembler no
+// longer holds (evicted under its memory cap), so the log stays bounded
+// like the reassembler itself.
+func (s *Service) pruneEvicted() error {
+	held := map[link.ItemRef]bool{}
+	for _, n := range s.rx.Reassembler().Needs() {
+		held[n.Ref] = true
+	}
+	pruned := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSymbols)
+		var drop [][]byte
+		err := b.ForEach(func(k, _ []byte) error {
+			if !held[refFromKey(k)] {
+				drop = append(drop, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range drop {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		pruned = len(drop)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ground: prune reassembly log: %w", err)
+	}
+	s.log.Warn("reassembler evicted incomplete items under its memory cap; their symbols are dropped",
+		"symbols_pruned", pruned, "max_reassembly_bytes", s.cfg.MaxReassemblyBytes)
 	return nil
 }
 
