@@ -98,3 +98,23 @@ func TestConfigFromViperDefaultsAndErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestExampleConfig loads testdata/ground/ground.yaml, the documented
+// example, as the binary would.
+func TestExampleConfig(t *testing.T) {
+	v := NewViper()
+	v.SetConfigFile("../testdata/ground/ground.yaml")
+	if err := v.ReadInConfig(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ConfigFromViper(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.UDP) != 2 || len(c.KISS) != 1 || !c.KISS[0].Sync || c.Link.SpacecraftID != 42 {
+		t.Fatalf("example config read as %+v", c)
+	}
+	if _, err := LogLevel(v); err != nil {
+		t.Fatal(err)
+	}
+}
