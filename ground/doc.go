@@ -30,4 +30,39 @@
 // Time for publish timestamps and report timers comes from Config.Clock, so
 // the simulator can run the service on a virtual clock. Metrics
 // (skysieve_ground_...) and /livez, /readyz are served on MetricsAddr.
+//
+// Using it in-process (the simulator, tests):
+//
+//	cfg := ground.DefaultConfig()
+//	cfg.DataDir, cfg.MetricsAddr = dir, ""
+//	cfg.UDP = []ground.UDPStation{{Station: "svalbard", Listen: "127.0.0.1:0"}}
+//	cfg.Clock = vclock
+//	svc, err := ground.New(cfg)       // binds the sockets: svc.UDPAddr("svalbard")
+//	go svc.Run(ctx)                    // until ctx ends
+//	<-svc.Ready()                      // svc.NATSURL() is now the bus's client URL
+//	svc.Stats()                        // counters, outbox length, publish latency
+//
+// Exactly once. A detection is published once however often it arrives:
+// the reassembler ignores symbols of items it completed, the outbox's
+// published set drops items completed again (another station, a later pass,
+// after a restart), and the bus's create-only publish (expected last
+// subject sequence 0 on detections.<class>.<id>) refuses any copy that gets
+// past both, with no time limit. What is retired from the outbox is removed
+// in small batches; a crash before that only republishes, and the bus
+// refuses the copy.
+//
+// NATS. By default an embedded nats-server runs in the process: JetStream
+// on, its store in DataDir/nats, fsync on every write (sync_interval:
+// always), client listener on loopback (NATSListen; its URL is also written
+// to DataDir/nats.url for `ground watch`), signal handling off. With
+// NATSURL the service uses an external server or cluster instead, with TLS
+// (NATSCAFile, NATSCertFile, NATSKeyFile) and credentials (NATSCredsFile or
+// NATSNKeyFile). Sync-on-write cannot be set from a client: the external
+// server's operator sets `jetstream { sync_interval: always }` or relies on
+// R3 replication (NATSReplicas); see package bus.
+//
+// Limits. Replay windows (per station) live in memory, so after a restart a
+// replayed frame passes the anti-replay check once; its symbols are then
+// duplicates or belong to an item already published, and never reach the
+// bus twice. The published set grows by one small key per item.
 package ground

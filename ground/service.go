@@ -89,6 +89,8 @@ type Service struct {
 
 	// evicted is the reassembler's eviction count last seen by process.
 	evicted uint64
+
+	closeOnce sync.Once
 }
 
 // contact is a station's current pass, as seen from the frames.
@@ -507,8 +509,15 @@ func (s *Service) Run(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// closeAll releases everything New or Run opened.
-func (s *Service) closeAll() {
+// Close releases what New opened (sockets, database) when Run is never
+// called. Run closes everything itself when it returns; Close after that
+// does nothing.
+func (s *Service) Close() { s.closeAll() }
+
+// closeAll releases everything New or Run opened, once.
+func (s *Service) closeAll() { s.closeOnce.Do(s.release) }
+
+func (s *Service) release() {
 	for _, r := range s.udp {
 		r.conn.Close()
 	}
