@@ -1,6 +1,7 @@
 package fec
 
 import (
+	"crypto/subtle"
 	"fmt"
 
 	"github.com/klauspost/reedsolomon"
@@ -19,7 +20,8 @@ import (
 // of e repair rows (their value minus what the present source rows
 // contribute) times the inverse of the missing columns' coefficients. The
 // cost is about e·k·size multiply-adds plus an e³ inversion, never a k×k
-// one.
+// one. rows[j] may be shared with other rows while it is an input; a
+// missing row's capacity must not overlap any other row.
 func DecodeBlock(k int, rows [][]byte) error {
 	if k < 1 || k >= MaxBlockSymbols || len(rows) > MaxBlockSymbols {
 		return fmt.Errorf("%w: k=%d with %d rows", ErrLayout, k, len(rows))
@@ -55,18 +57,37 @@ func DecodeBlock(k int, rows [][]byte) error {
 	if err != nil {
 		return err
 	}
-	// Syndromes: s_a = repair_a + Σ_present M[a][i]·d_i = Σ_missing M[a][j]·d_j.
-	// Inputs are the present source rows then the e repair rows.
-	synd := make([][]byte, e)
+	// Syndromes: s_a = repair_a ⊕ (repair row a re-encoded from the source
+	// rows with the missing ones zero) = Σ_missing M[a][j]·d_j. The
+	// re-encoding uses the shared encoder for the contiguous row range.
+	from, to := repair[0]-k, repair[e-1]-k+1
+	enc, err := rowEncoder(k, from, to)
+	if err != nil {
+		return err
+	}
+	zero := make([]byte, size)
+	shards := make([][]byte, k+to-from)
+	for r := 0; r < k; r++ {
+		if r < len(rows) && len(rows[r]) > 0 {
+			shards[r] = rows[r]
+		} else {
+			shards[r] = zero
+		}
+	}
+	obuf := make([]byte, (to-from)*size)
+	for j := range to - from {
+		shards[k+j] = obuf[j*size : (j+1)*size : (j+1)*size]
+	}
+	if err := enc.Encode(shards); err != nil {
+		return fmt.Errorf("fec: syndromes k=%d: %w", k, err)
+	}
+	out := make([][]byte, 0, 2*e)
 	coef := make([][]byte, e)
 	for a, pr := range repair {
+		s := shards[pr-from] // output row pr-k-from, after the k inputs
+		subtle.XORBytes(s, s, rows[pr])
+		out = append(out, s)
 		m := all[pr-k]
-		row := make([]byte, k)
-		for c, i := range present {
-			row[c] = m[i]
-		}
-		row[len(present)+a] = 1
-		synd[a] = row
 		coef[a] = make([]byte, e)
 		for b, j := range missing {
 			coef[a][b] = m[j]
@@ -76,22 +97,6 @@ func DecodeBlock(k int, rows [][]byte) error {
 	if !ok {
 		return fmt.Errorf("fec: k=%d: singular decoding system (not an MDS code?)", k)
 	}
-	shards := make([][]byte, 0, k+e)
-	for _, i := range present {
-		shards = append(shards, rows[i])
-	}
-	for _, r := range repair {
-		shards = append(shards, rows[r])
-	}
-	sbuf := make([]byte, e*size)
-	for a := 0; a < e; a++ {
-		shards = append(shards, sbuf[a*size:(a+1)*size:(a+1)*size])
-	}
-	if err := encodeWith(synd, shards); err != nil {
-		return err
-	}
-	out := make([][]byte, 0, 2*e)
-	out = append(out, shards[k:]...)
 	for _, j := range missing {
 		var d []byte
 		if j < len(rows) && cap(rows[j]) >= size {
@@ -114,7 +119,7 @@ func DecodeBlock(k int, rows [][]byte) error {
 // matrix's width.
 func encodeWith(matrix [][]byte, shards [][]byte) error {
 	in := len(shards) - len(matrix)
-	enc, err := reedsolomon.New(in, len(matrix), reedsolomon.WithCustomMatrix(matrix))
+	enc, err := reedsolomon.New(in, len(matrix), reedsolomon.WithCustomMatrix(matrix), reedsolomon.WithInversionCache(false))
 	if err != nil {
 		return fmt.Errorf("fec: %d×%d system: %w", len(matrix), in, err)
 	}

@@ -3,8 +3,6 @@ package fec
 import (
 	"fmt"
 	"sync"
-
-	"github.com/klauspost/reedsolomon"
 )
 
 // Encoder produces the symbols of one item. Source symbols alias the item
@@ -115,11 +113,7 @@ func (e *Encoder) make(b, target int) error {
 	if target <= have {
 		return nil
 	}
-	all, err := parityRows(k)
-	if err != nil {
-		return err
-	}
-	enc, err := reedsolomon.New(k, target-have, reedsolomon.WithCustomMatrix(all[have:target]))
+	enc, err := rowEncoder(k, have, target)
 	if err != nil {
 		return fmt.Errorf("fec: encoder for rows %d..%d of k=%d: %w", have, target-1, k, err)
 	}

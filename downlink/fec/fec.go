@@ -122,3 +122,46 @@ func parityRows(k int) ([][]byte, error) {
 	matrices.m[k] = shards[k:]
 	return shards[k:], nil
 }
+
+// rowEncoders caches encoders that make repair rows [from, to) of a block
+// with k source rows, keyed by (k, from, to): items of similar size reuse
+// them (and their scratch buffers). At most maxRowEncoders are kept.
+var rowEncoders struct {
+	sync.Mutex
+	m map[[3]int]reedsolomon.Encoder
+}
+
+const maxRowEncoders = 64
+
+// rowEncoder returns an encoder whose Encode computes repair rows
+// from..to-1 of a block with k source rows.
+func rowEncoder(k, from, to int) (reedsolomon.Encoder, error) {
+	key := [3]int{k, from, to}
+	rowEncoders.Lock()
+	enc, ok := rowEncoders.m[key]
+	rowEncoders.Unlock()
+	if ok {
+		return enc, nil
+	}
+	all, err := parityRows(k)
+	if err != nil {
+		return nil, err
+	}
+	enc, err = reedsolomon.New(k, to-from, reedsolomon.WithCustomMatrix(all[from:to]), reedsolomon.WithInversionCache(false))
+	if err != nil {
+		return nil, err
+	}
+	rowEncoders.Lock()
+	defer rowEncoders.Unlock()
+	if rowEncoders.m == nil {
+		rowEncoders.m = map[[3]int]reedsolomon.Encoder{}
+	}
+	if len(rowEncoders.m) >= maxRowEncoders {
+		for old := range rowEncoders.m { // drop an arbitrary entry
+			delete(rowEncoders.m, old)
+			break
+		}
+	}
+	rowEncoders.m[key] = enc
+	return enc, nil
+}

@@ -338,7 +338,7 @@ func FuzzPackets(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		_, r := pair(t, DefaultConfig())
 		r.ra = reassembly.New(reassembly.Config{MaxBytes: 1 << 20})
-		if _, err := r.packets(Result{Station: "f", VC: 0}, in); err != nil && !errors.Is(err, ErrMalformed) {
+		if _, err := r.packets(&station{}, Result{Station: "f", VC: 0}, in); err != nil && !errors.Is(err, ErrMalformed) {
 			t.Fatalf("undocumented error %v", err)
 		}
 	})

@@ -77,28 +77,43 @@ type Result struct {
 // Receiver verifies downlink frames and reassembles items (ground side).
 // It is safe for concurrent use; frames are processed one at a time.
 type Receiver struct {
-	cfg  Config
-	keys *sdls.Keys
-	ra   *reassembly.Reassembler
+	cfg Config
+	ra  *reassembly.Reassembler
 
 	mu       sync.Mutex
-	sealers  map[uint16]*sdls.Sealer
-	windows  map[stationSPI]*sdls.ReplayWindow
-	lastVC   map[stationVC]uint8
-	counters map[CounterKey]uint64
+	sealer   *sdls.Sealer
+	stations map[string]*station
 	buf      []byte   // the decrypted frame
 	syms     []Symbol // Result.Symbols, reused
 }
 
-type stationSPI struct {
-	station string
-	spi     uint16
+// reasons lists the counter reasons; counters are kept by index.
+var reasons = [...]Reason{ReasonCRC, ReasonAuth, ReasonReplay, ReasonMalformed, ReasonDuplicate,
+	ReasonAccepted, ReasonIdle, ReasonGap, ReasonComplete}
+
+const (
+	iCRC = iota
+	iAuth
+	iReplay
+	iMalformed
+	iDuplicate
+	iAccepted
+	iIdle
+	iGap
+	iComplete
+)
+
+// station is what the receiver keeps per station: its anti-replay window,
+// the last VC frame count per VC, and its counters ([0] for frames
+// rejected before their VC could be trusted, [1+vc] per VC).
+type station struct {
+	window   sdls.ReplayWindow
+	lastVC   [frame.MaxTMVCID + 1]uint8
+	seenVC   [frame.MaxTMVCID + 1]bool
+	counters [frame.MaxTMVCID + 2][len(reasons)]uint64
 }
 
-type stationVC struct {
-	station string
-	vc      uint8
-}
+func (st *station) count(vc, reason, n int) { st.counters[vc+1][reason] += uint64(n) }
 
 // NewReceiver returns a Receiver with a new Reassembler bounded by rc.
 // Anti-replay windows are kept per station and SPI: the same frame heard
@@ -108,11 +123,12 @@ func NewReceiver(cfg Config, keys *sdls.Keys, rc reassembly.Config) (*Receiver, 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := keys.SA(cfg.DownlinkSPI); err != nil {
+	sa, err := keys.SA(cfg.DownlinkSPI)
+	if err != nil {
 		return nil, fmt.Errorf("link: downlink: %w", err)
 	}
-	return &Receiver{cfg: cfg, keys: keys, ra: reassembly.New(rc), sealers: map[uint16]*sdls.Sealer{},
-		windows: map[stationSPI]*sdls.ReplayWindow{}, lastVC: map[stationVC]uint8{}, counters: map[CounterKey]uint64{}}, nil
+	return &Receiver{cfg: cfg, ra: reassembly.New(rc), sealer: sdls.NewSealer(sa, sdls.Downlink),
+		stations: map[string]*station{}}, nil
 }
 
 // Reassembler is the receiver's reassembler, for persistence and reports.
@@ -122,15 +138,17 @@ func (r *Receiver) Reassembler() *reassembly.Reassembler { return r.ra }
 func (r *Receiver) Counters() map[CounterKey]uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[CounterKey]uint64, len(r.counters))
-	for k, v := range r.counters {
-		out[k] = v
+	out := map[CounterKey]uint64{}
+	for name, st := range r.stations {
+		for vc := range st.counters {
+			for i, v := range st.counters[vc] {
+				if v != 0 {
+					out[CounterKey{Station: name, VC: vc - 1, Reason: reasons[i]}] = v
+				}
+			}
+		}
 	}
 	return out
-}
-
-func (r *Receiver) count(station string, vc int, reason Reason, n int) {
-	r.counters[CounterKey{Station: station, VC: vc, Reason: reason}] += uint64(n)
 }
 
 // Receive processes one TM frame heard at station. It checks the length
@@ -139,85 +157,83 @@ func (r *Receiver) count(station string, vc int, reason Reason, n int) {
 // wrapping frame.ErrCRC, sdls.ErrAuth, sdls.ErrUnknownSPI, sdls.ErrReplay
 // or ErrMalformed, and is counted under that reason. frame is not
 // modified.
-func (r *Receiver) Receive(f []byte, station string) (Result, error) {
+func (r *Receiver) Receive(f []byte, stationName string) (Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	res := Result{Station: station, VC: -1}
+	res := Result{Station: stationName, VC: -1}
+	st := r.stations[stationName]
+	if st == nil {
+		st = &station{}
+		r.stations[stationName] = st
+	}
 	if len(f) != r.cfg.FrameBytes {
-		r.count(station, -1, ReasonCRC, 1)
+		st.count(-1, iCRC, 1)
 		return res, fmt.Errorf("%w: frame of %d bytes, link uses %d", frame.ErrCRC, len(f), r.cfg.FrameBytes)
 	}
 	if err := frame.CheckFECF(f); err != nil {
-		r.count(station, -1, ReasonCRC, 1)
+		st.count(-1, iCRC, 1)
 		return res, err
 	}
 	h, err := frame.ParseTMHeader(f)
 	if err != nil {
-		r.count(station, -1, ReasonMalformed, 1)
+		st.count(-1, iMalformed, 1)
 		return res, err
 	}
 	if h.SCID != r.cfg.SpacecraftID {
-		r.count(station, -1, ReasonMalformed, 1)
+		st.count(-1, iMalformed, 1)
 		return res, fmt.Errorf("%w: spacecraft %d, want %d", ErrMalformed, h.SCID, r.cfg.SpacecraftID)
 	}
 	spi, seq, _ := sdls.ParseHeader(f[frame.TMHeaderBytes:])
-	sealer, err := r.sealer(spi)
-	if err != nil {
-		r.count(station, -1, ReasonAuth, 1)
-		return res, err
+	if spi != r.cfg.DownlinkSPI {
+		st.count(-1, iAuth, 1)
+		return res, fmt.Errorf("%w: %d is not the downlink SPI %d", sdls.ErrUnknownSPI, spi, r.cfg.DownlinkSPI)
 	}
-	win := r.windows[stationSPI{station, spi}]
-	if win == nil {
-		win = &sdls.ReplayWindow{}
-		r.windows[stationSPI{station, spi}] = win
-	}
-	if err := win.Check(seq); err != nil {
-		r.count(station, -1, ReasonReplay, 1)
+	if err := st.window.Check(seq); err != nil {
+		st.count(-1, iReplay, 1)
 		return res, err
 	}
 	if cap(r.buf) < len(f) {
 		r.buf = make([]byte, len(f))
 	}
 	r.buf = r.buf[:len(f)-frame.FECFBytes]
-	if err := sealer.OpenTo(r.buf, f[:len(f)-frame.FECFBytes], frameHeadBytes, seq); err != nil {
-		r.count(station, -1, ReasonAuth, 1)
+	if err := r.sealer.OpenTo(r.buf, f[:len(f)-frame.FECFBytes], frameHeadBytes, seq); err != nil {
+		st.count(-1, iAuth, 1)
 		return res, err
 	}
-	win.Accept(seq)
+	st.window.Accept(seq)
 	vc := int(h.VCID)
 	res.VC, res.Seq = vc, seq
-	key := stationVC{station, h.VCID}
-	if last, ok := r.lastVC[key]; ok {
-		res.Gap = int(h.VCCount - last - 1)
+	if st.seenVC[vc] {
+		res.Gap = int(h.VCCount - st.lastVC[vc] - 1)
 		if res.Gap > 0 {
-			r.count(station, vc, ReasonGap, res.Gap)
+			st.count(vc, iGap, res.Gap)
 		}
 	}
-	r.lastVC[key] = h.VCCount
+	st.seenVC[vc], st.lastVC[vc] = true, h.VCCount
 	data := r.buf[frameHeadBytes : len(r.buf)-sdls.MACBytes]
 	switch {
 	case h.FHP == frame.FHPIdle:
 		res.Idle = true
-		r.count(station, vc, ReasonIdle, 1)
+		st.count(vc, iIdle, 1)
 		return res, nil
 	case h.FHP == frame.FHPNoPacketStart:
-		r.count(station, vc, ReasonMalformed, 1)
+		st.count(vc, iMalformed, 1)
 		return res, fmt.Errorf("%w: no packet starts in the frame (FHP 0x7FF); Skysieve never splits packets", ErrMalformed)
 	case int(h.FHP) >= len(data):
-		r.count(station, vc, ReasonMalformed, 1)
+		st.count(vc, iMalformed, 1)
 		return res, fmt.Errorf("%w: first header pointer %d beyond %d data bytes", ErrMalformed, h.FHP, len(data))
 	}
-	return r.packets(res, data[h.FHP:])
+	return r.packets(st, res, data[h.FHP:])
 }
 
 // packets feeds every packet in data to the reassembler.
-func (r *Receiver) packets(res Result, data []byte) (Result, error) {
-	station, vc := res.Station, res.VC
+func (r *Receiver) packets(st *station, res Result, data []byte) (Result, error) {
+	vc := res.VC
 	r.syms = r.syms[:0]
 	for len(data) > 0 {
 		ph, _, rest, err := packet.Split(data)
 		if err != nil {
-			r.count(station, vc, ReasonMalformed, 1)
+			st.count(vc, iMalformed, 1)
 			return res, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
 		pkt := data[:len(data)-len(rest)]
@@ -227,41 +243,25 @@ func (r *Receiver) packets(res Result, data []byte) (Result, error) {
 		}
 		sym, _, err := packet.ParseSymbol(pkt)
 		if err != nil {
-			r.count(station, vc, ReasonMalformed, 1)
+			st.count(vc, iMalformed, 1)
 			return res, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
 		ar, err := r.ra.Add(&sym)
 		if err != nil {
-			r.count(station, vc, ReasonMalformed, 1)
+			st.count(vc, iMalformed, 1)
 			return res, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
 		r.syms = append(r.syms, Symbol{Ref: sym.Ref, Index: int(sym.Index), Outcome: ar.Outcome, Need: ar.Need, Packet: pkt})
 		if ar.Outcome == reassembly.Accepted {
-			r.count(station, vc, ReasonAccepted, 1)
+			st.count(vc, iAccepted, 1)
 		} else {
-			r.count(station, vc, ReasonDuplicate, 1)
+			st.count(vc, iDuplicate, 1)
 		}
 		res.Symbols = r.syms
 		if ar.Item != nil {
-			r.count(station, vc, ReasonComplete, 1)
+			st.count(vc, iComplete, 1)
 			res.Completed = append(res.Completed, Item{Ref: sym.Ref, Data: ar.Item})
 		}
 	}
 	return res, nil
-}
-
-func (r *Receiver) sealer(spi uint16) (*sdls.Sealer, error) {
-	if s := r.sealers[spi]; s != nil {
-		return s, nil
-	}
-	if spi != r.cfg.DownlinkSPI {
-		return nil, fmt.Errorf("%w: %d is not the downlink SPI %d", sdls.ErrUnknownSPI, spi, r.cfg.DownlinkSPI)
-	}
-	sa, err := r.keys.SA(spi)
-	if err != nil {
-		return nil, err
-	}
-	s := sdls.NewSealer(sa, sdls.Downlink)
-	r.sealers[spi] = s
-	return s, nil
 }
