@@ -29,7 +29,10 @@ const (
 )
 
 // ErrMalformed is wrapped when a frame passed CRC and MAC but its content
-// is not what Skysieve sends (wrong spacecraft, bad packet, no packet).
+// is not what Skysieve sends (wrong spacecraft, bad packet, no packet) or
+// the reassembler refused a symbol; in that case the error also wraps the
+// reassembly error (reassembly.ErrCorrupt, ErrInconsistent, ErrTooLarge,
+// ErrDigest) for errors.Is.
 var ErrMalformed = errors.New("link: malformed frame")
 
 // CounterKey names one counter: station, virtual channel (-1 when the
@@ -234,7 +237,7 @@ func (r *Receiver) packets(st *station, res Result, data []byte) (Result, error)
 		ph, _, rest, err := packet.Split(data)
 		if err != nil {
 			st.count(vc, iMalformed, 1)
-			return res, fmt.Errorf("%w: %v", ErrMalformed, err)
+			return res, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		pkt := data[:len(data)-len(rest)]
 		data = rest
@@ -244,12 +247,12 @@ func (r *Receiver) packets(st *station, res Result, data []byte) (Result, error)
 		sym, _, err := packet.ParseSymbol(pkt)
 		if err != nil {
 			st.count(vc, iMalformed, 1)
-			return res, fmt.Errorf("%w: %v", ErrMalformed, err)
+			return res, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		ar, err := r.ra.Add(&sym)
 		if err != nil {
 			st.count(vc, iMalformed, 1)
-			return res, fmt.Errorf("%w: %v", ErrMalformed, err)
+			return res, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		r.syms = append(r.syms, Symbol{Ref: sym.Ref, Index: int(sym.Index), Outcome: ar.Outcome, Need: ar.Need, Packet: pkt})
 		if ar.Outcome == reassembly.Accepted {
