@@ -45,7 +45,7 @@ var (
 const uplinkSeqBlock = 1 << 20
 
 // batchFrames caps the frames handled in one bbolt transaction.
-const batchFrames = 512
+const batchFrames = 2048
 
 // Errors of the service.
 var (
@@ -132,7 +132,7 @@ func New(cfg Config) (*Service, error) {
 			s.closeAll()
 		}
 	}()
-	s.db, err = bolt.Open(filepath.Join(cfg.DataDir, "ground.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	s.db, err = bolt.Open(filepath.Join(cfg.DataDir, "ground.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: 256 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("ground: open %s: %w", filepath.Join(cfg.DataDir, "ground.db"), err)
 	}
