@@ -77,6 +77,11 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, c := range cfg.Class {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return fmt.Errorf("%w: class %q may hold only a-z, 0-9 and _", ErrConfig, cfg.Class)
+		}
+	}
 	filter := bus.SubjectDetections
 	if cfg.Class != "" {
 		filter = subjectDetectionPrefix + cfg.Class + ".>"
