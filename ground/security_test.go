@@ -73,6 +73,7 @@ func TestKISSStations(t *testing.T) {
 	cfg := testConfig(t, dir+"/g", keys)
 	cfg.UDP = nil
 	cfg.KISS = []KISSStation{{Station: "modem", Listen: "127.0.0.1:0"}, {Station: "stream", Listen: "127.0.0.1:0", Sync: true}}
+	cfg.ReportInterval = 100 * time.Millisecond
 	g := start(t, cfg)
 	fl := newFlight(t, keys, 1)
 
@@ -94,6 +95,7 @@ func TestKISSStations(t *testing.T) {
 	}
 	// Pad so the synchroniser sees the last frame's end.
 	stream = kiss.Append(stream, 0, kiss.CmdData, make([]byte, 2048))
+	conns := map[string]net.Conn{}
 	for st, b := range map[string][]byte{"modem": plain, "stream": stream} {
 		c, err := net.Dial("tcp", g.KISSAddr(st).String())
 		if err != nil {
@@ -103,11 +105,26 @@ func TestKISSStations(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
+		conns[st] = c
 	}
 	waitFor(t, "both KISS detections published", 10*time.Second, func() bool { return g.Stats().Published == 2 })
 	st := g.Stats()
 	if st.Frames[StationVC{"modem", 0}].Good == 0 || st.Frames[StationVC{"stream", 0}].Good == 0 {
 		t.Fatalf("frames %+v", st.Frames)
+	}
+	// Reports come back down the modem's TCP connection as KISS frames.
+	_ = conns["modem"].SetReadDeadline(time.Now().Add(5 * time.Second))
+	dec := kiss.NewDecoder(conns["modem"], 0)
+	kf, err := dec.Next()
+	if err != nil {
+		t.Fatalf("no KISS report from the ground: %v", err)
+	}
+	rep, err := fl.sender.DecodeReport(kf.Data)
+	if err != nil {
+		t.Fatalf("KISS report does not verify at flight: %v", err)
+	}
+	if len(rep.Complete) == 0 {
+		t.Fatalf("report acknowledges nothing: %+v", rep)
 	}
 }
 
