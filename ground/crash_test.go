@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -241,4 +243,102 @@ func chipsStored(t *testing.T, url string, chips map[string][]byte) int {
 		}
 	}
 	return n
+}
+
+// TestCrashSIGKILLRandomTiming kills the ground at random moments while
+// frames are arriving and detections are being published, restarts it,
+// and finally lets flight send every item again with spare repair symbols
+// (as it would after the NAKs). Each detection is on the bus exactly once,
+// with its alert and chip.
+func TestCrashSIGKILLRandomTiming(t *testing.T) {
+	kills := 3
+	if os.Getenv("SKYSIEVE_SOAK") == "1" {
+		kills = 15
+	}
+	dir := t.TempDir()
+	keys := writeKeys(t, dir)
+	dataDir := filepath.Join(dir, "ground")
+	udp := fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
+	metrics := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	fl := newFlight(t, keys, 1)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+
+	const items = 24
+	var dets []*record.Detection
+	var encs []*link.ItemEncoder
+	chips := map[string][]byte{}
+	for i := range items {
+		d := detection(700+i, []string{record.ClassFire, record.ClassVessel, record.ClassFlood}[i%3])
+		chip := bytes.Repeat([]byte{byte(i), 7, 0xC0}, 3000+100*i)
+		d.ChipBytes = len(chip)
+		dets, chips[d.ID] = append(dets, d), chip
+		id, _ := link.ParseDetectionID(d.ID)
+		enc, err := fl.sender.Item(link.KindChip, id, chip, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		encs = append(encs, enc)
+	}
+	next := make([]int, items) // next symbol index per chip
+	allFrames := func(spare float64) [][]byte {
+		var frames [][]byte
+		for i, d := range dets {
+			frames = append(frames, fl.recordFrames(d)...)
+			// A third of the source symbols per cycle; at the end, a full
+			// set of new symbols plus the spare fraction.
+			k := encs[i].K()
+			n := k/3 + 1
+			if spare > 0 {
+				n = k + int(float64(k)*spare)
+			}
+			for upto := next[i] + n; next[i] < upto; next[i]++ {
+				f, err := encs[i].AppendFrame(nil, next[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				frames = append(frames, f)
+			}
+		}
+		rng.Shuffle(len(frames), func(a, b int) { frames[a], frames[b] = frames[b], frames[a] })
+		return frames
+	}
+
+	ch := startChild(t, dataDir, keys, udp, metrics)
+	defer func() { ch.kill(t, syscall.SIGTERM) }()
+	for range kills {
+		frames := allFrames(0)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c, err := net.Dial("udp", udp)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			for j, f := range frames {
+				_, _ = c.Write(f)
+				if j%32 == 31 {
+					time.Sleep(200 * time.Microsecond)
+				}
+			}
+		}()
+		time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+		ch.kill(t, syscall.SIGKILL)
+		<-done
+		ch = startChild(t, dataDir, keys, udp, metrics)
+	}
+	// Flight resends everything with plenty of new repair symbols.
+	sendUDP(t, mustUDPAddr(t, udp), allFrames(0.5))
+	url := readNATSURL(t, dataDir)
+	waitFor(t, "every detection, alert and chip on the bus", 30*time.Second, func() bool {
+		return countStream(t, url, bus.StreamDetections) == items && chipsStored(t, url, chips) == items &&
+			countStream(t, url, bus.StreamAlerts) == 2*items/3
+	})
+	time.Sleep(500 * time.Millisecond)
+	if got := countStream(t, url, bus.StreamDetections); got != items {
+		t.Fatalf("DETECTIONS holds %d after %d kills, want exactly %d", got, kills, items)
+	}
+	if got := countStream(t, url, bus.StreamAlerts); got != 2*items/3 {
+		t.Fatalf("ALERTS holds %d after %d kills, want exactly %d", got, kills, 2*items/3)
+	}
 }
