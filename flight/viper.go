@@ -83,8 +83,8 @@ var configKeys = map[string]func(c *Config, v any) error{
 	"store.max_item_bytes":          int64v(func(c *Config) *int64 { return &c.Store.MaxItemBytes }),
 	"store.tombstone_ttl":           dur(func(c *Config) *time.Duration { return &c.Store.TombstoneTTL }),
 	"store.max_tombstones":          integer(func(c *Config) *int { return &c.Store.MaxTombstones }),
-	"link.idle_vc":                  func(c *Config, v any) error { n, err := cast.ToUint8E(v); c.Link.IdleVC = n; return err },
-	"link.uplink_vc":                func(c *Config, v any) error { n, err := cast.ToUint8E(v); c.Link.UplinkVC = n; return err },
+	"link.idle_vc":                  uint8v(func(c *Config) *uint8 { return &c.Link.IdleVC }, 7),
+	"link.uplink_vc":                uint8v(func(c *Config) *uint8 { return &c.Link.UplinkVC }, 63),
 }
 
 func str(f func(*Config) *string) func(*Config, any) error {
