@@ -118,3 +118,24 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestStationFlags(t *testing.T) {
+	v := NewViper()
+	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
+	RunFlags(fs, v)
+	if err := fs.Parse([]string{"--udp", "a=127.0.0.1:1,uplink=127.0.0.1:2", "--udp", "b=127.0.0.1:3",
+		"--kiss", "k=127.0.0.1:4,sync=true"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ConfigFromViper(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []UDPStation{{"a", "127.0.0.1:1", "127.0.0.1:2"}, {"b", "127.0.0.1:3", ""}}
+	if len(c.UDP) != 2 || c.UDP[0] != want[0] || c.UDP[1] != want[1] {
+		t.Fatalf("udp %+v, want %+v", c.UDP, want)
+	}
+	if len(c.KISS) != 1 || c.KISS[0] != (KISSStation{"k", "127.0.0.1:4", true}) {
+		t.Fatalf("kiss %+v", c.KISS)
+	}
+}
