@@ -76,7 +76,6 @@ var (
 	surfSavanna = [6]float32{0.060, 0.090, 0.120, 0.250, 0.320, 0.220}
 	surfSoil    = [6]float32{0.110, 0.170, 0.240, 0.310, 0.400, 0.340}
 	surfSand    = [6]float32{0.280, 0.330, 0.380, 0.430, 0.480, 0.380}
-	surfUrban   = [6]float32{0.090, 0.100, 0.110, 0.160, 0.200, 0.180}
 	surfRoof    = [6]float32{0.300, 0.320, 0.330, 0.350, 0.400, 0.370}
 	// Town materials, mixed per pixel: asphalt, concrete, clay tile, bare
 	// ground, garden. Bright mineral surfaces reach SWIR-2 ≈ 0.9 × SWIR-1,
@@ -106,6 +105,8 @@ var (
 	glintShape = [6]float32{1.0, 1.0, 1.0, 0.95, 0.80, 0.70}
 	// foamShape is a wake's whitecaps: bright in the visible, dim in the SWIR.
 	foamShape = [6]float32{1.0, 1.0, 1.0, 0.6, 0.25, 0.15}
+	// saturation is the brightest reflectance the sensor records.
+	saturation = float32(1.6)
 	// noiseSigma is per-band sensor noise in reflectance units.
 	noiseSigma = [6]float32{0.004, 0.004, 0.004, 0.005, 0.004, 0.004}
 )
@@ -145,12 +146,13 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	n := w * h
 	tr := &Truth{
 		Width: w, Height: h, TileSize: ts,
-		Cloud:    make([]float32, n),
-		Water:    make([]bool, n),
-		RefWater: make([]bool, n),
-		Fire:     make([]bool, n),
-		Vessel:   make([]bool, n),
-		Hard:     make([]uint8, n),
+		Cloud:       make([]float32, n),
+		Water:       make([]bool, n),
+		RefWater:    make([]bool, n),
+		Fire:        make([]bool, n),
+		Vessel:      make([]bool, n),
+		VesselCover: make([]float32, n),
+		Hard:        make([]uint8, n),
 	}
 	surf := make([][6]float32, n)
 	tmp := make([]float32, n)
@@ -359,9 +361,7 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 				v += e[b-3] * (1 - a)
 			}
 			v += float32(rng.NormFloat64()) * noiseSigma[b]
-			if v < 0 {
-				v = 0
-			}
+			v = min(max(v, 0), saturation)
 			data[b][i] = v
 		}
 	}
@@ -466,23 +466,25 @@ func drawFlood(tr *Truth, surf [][6]float32, rng *rand.Rand, w, h int, cx, cy, r
 }
 
 // drawFire burns a disc of radius r around (cx, cy) with a burn scar and
-// smoke; below one pixel it is a sub-pixel fire in one pixel. Emission is
-// strongest in SWIR-2, as for flaming combustion at 800–1200 K.
+// smoke; below one pixel it is a sub-pixel fire in one pixel. Flaming
+// combustion at 800–1200 K outshines reflected sunlight at 2.2 µm about a
+// hundredfold per unit area (Planck), so even a fire covering a thousandth
+// of a pixel adds ~0.1 to SWIR-2 reflectance; SWIR-1 gets a tenth to a
+// third of that and NIR almost nothing. The sensor saturates.
 func drawFire(tr *Truth, surf [][6]float32, emit map[int][3]float32, rng *rand.Rand, w, h int, cx, cy, r float64) {
-	strength := float32(1.0 + rng.Float64())
-	burn := func(i int, frac float32) {
-		e2 := frac * strength * (0.8 + 0.4*rng.Float32())
+	burn := func(i int, swir2 float32) {
 		v := emit[i]
-		v[0] += e2 * (0.02 + 0.04*rng.Float32())
-		v[1] += e2 * (0.25 + 0.2*rng.Float32())
-		v[2] += e2
+		v[0] += swir2 * (0.001 + 0.009*rng.Float32())
+		v[1] += swir2 * (0.1 + 0.2*rng.Float32())
+		v[2] += swir2
 		emit[i] = v
 		tr.Fire[i] = true
 	}
 	if r < 1 {
-		frac := float32(max(r*r, 0.06))
+		// SizePx 0.25..1 maps to an excess of 0.08..1.2.
+		excess := float32(0.08 + 1.12*clamp01(float32((r-0.25)/0.75)))
 		i := int(cy)*w + int(cx)
-		burn(i, frac)
+		burn(i, excess*(0.8+0.4*rng.Float32()))
 		tr.Hard[i] |= HardSmallFire
 		return
 	}
@@ -491,7 +493,7 @@ func drawFire(tr *Truth, surf [][6]float32, emit map[int][3]float32, rng *rand.R
 	})
 	paintDisc(w, h, cx, cy, r, rng, func(i int, cover float32) {
 		if cover > 0.3 {
-			burn(i, (0.3+0.7*rng.Float32())*cover)
+			burn(i, (0.3+2.7*rng.Float32())*cover)
 		}
 	})
 	// Smoke drifts downwind and scatters blue light.
@@ -538,6 +540,7 @@ func drawVessel(tr *Truth, surf [][6]float32, add map[int][6]float32, rng *rand.
 			wake /= 16
 			if hull > 0 {
 				surf[i] = mix(surf[i], scale(surfHull, bright), hull)
+				tr.VesselCover[i] = max(tr.VesselCover[i], hull)
 				if hull >= 0.5 {
 					tr.Vessel[i] = true
 					if coast[i] < 0.05 {

@@ -106,7 +106,7 @@ func TestLabelRules(t *testing.T) {
 	const n = 4
 	mk := func() *Truth {
 		return &Truth{Width: n, Height: n, TileSize: n, Cloud: make([]float32, n*n), Water: make([]bool, n*n),
-			RefWater: make([]bool, n*n), Fire: make([]bool, n*n), Vessel: make([]bool, n*n), Hard: make([]uint8, n*n)}
+			RefWater: make([]bool, n*n), Fire: make([]bool, n*n), Vessel: make([]bool, n*n), VesselCover: make([]float32, n*n), Hard: make([]uint8, n*n)}
 	}
 	fill := func(v []bool, k int) {
 		for i := 0; i < k; i++ {
@@ -131,7 +131,8 @@ func TestLabelRules(t *testing.T) {
 			t.Fire[15] = true
 		}, LabelCloud},
 		{"fire beside water", func(t *Truth) { fill(t.Water, 16); fill(t.RefWater, 16); t.Fire[0] = true }, LabelFire},
-		{"vessel at sea", func(t *Truth) { fill(t.Water, 16); fill(t.RefWater, 16); t.Vessel[3] = true }, LabelVessel},
+		{"vessel at sea", func(t *Truth) { fill(t.Water, 16); fill(t.RefWater, 16); t.VesselCover[3] = 0.6 }, LabelVessel},
+		{"vessel barely in tile", func(t *Truth) { fill(t.Water, 16); fill(t.RefWater, 16); t.VesselCover[3] = 0.3 }, LabelWater},
 		{"sea", func(t *Truth) { fill(t.Water, 16); fill(t.RefWater, 16) }, LabelWater},
 		{"water on land", func(t *Truth) { fill(t.Water, 10) }, LabelFlood},
 		{"water mostly known", func(t *Truth) { fill(t.Water, 10); fill(t.RefWater, 8) }, LabelWater},

@@ -17,19 +17,26 @@ const (
 	LabelVessel     = "vessel"
 )
 
-// Labelling rules, shared by training and evaluation.
-const (
-	// OpaqueCloud is the per-pixel cloud opacity from which a pixel counts as cloud.
-	OpaqueCloud = 0.5
+// OpaqueCloud is the per-pixel cloud opacity from which a pixel counts as cloud.
+const OpaqueCloud = 0.5
+
+// Rules are the thresholds that turn per-pixel truth into tile labels.
+type Rules struct {
 	// CloudTileFraction is the fraction of cloud pixels from which a tile is labelled cloud.
-	CloudTileFraction = 0.7
+	CloudTileFraction float64
 	// WaterTileFraction is the fraction of clear pixels that must be water
 	// for a tile to be labelled water or flood.
-	WaterTileFraction = 0.5
+	WaterTileFraction float64
 	// RefLandFraction: a water tile is a flood when less than this fraction
 	// of it is water in the reference layer.
-	RefLandFraction = 0.25
-)
+	RefLandFraction float64
+	// VesselMinCover is the hull cover from which a pixel shows a vessel.
+	VesselMinCover float32
+}
+
+// EvalRules define the truth the eval scores against (and Truth.Tiles).
+// A trainer may label with a wider margin (see triage/train).
+var EvalRules = Rules{CloudTileFraction: 0.7, WaterTileFraction: 0.5, RefLandFraction: 0.25, VesselMinCover: 0.5}
 
 // Truth is a scene's ground truth: per-pixel layers (row-major, Width×Height)
 // and per-tile labels on the TileSize grid.
@@ -42,8 +49,10 @@ type Truth struct {
 	// RefWater is the reference water layer: permanent water only (sea and
 	// lakes), as a map made before the events would show it.
 	RefWater []bool
-	// Fire marks burning pixels; Vessel marks pixels at least half covered by a hull.
+	// Fire marks burning pixels; Vessel marks pixels at least half covered
+	// by a hull, and VesselCover holds each pixel's hull cover, 0..1.
 	Fire, Vessel []bool
+	VesselCover  []float32
 	// Hard holds per-pixel hard-case flags (HardGlint, ...).
 	Hard []uint8
 	// Events are the events drawn, random ones included, placed in pixels.
@@ -85,8 +94,11 @@ func (t TileTruth) HardCases() []string {
 }
 
 // Label labels the w×h pixel window with upper-left pixel (x0, y0), which
-// must lie inside the scene.
-func (t *Truth) Label(x0, y0, w, h int) TileTruth {
+// must lie inside the scene, by EvalRules.
+func (t *Truth) Label(x0, y0, w, h int) TileTruth { return t.LabelWith(EvalRules, x0, y0, w, h) }
+
+// LabelWith labels a window by the given rules.
+func (t *Truth) LabelWith(r Rules, x0, y0, w, h int) TileTruth {
 	tt := TileTruth{X0: x0, Y0: y0}
 	var nCloud, nClear, nWater, nRef, nFire, nVessel int
 	var hardAll, hardFire, hardVessel uint8
@@ -109,7 +121,7 @@ func (t *Truth) Label(x0, y0, w, h int) TileTruth {
 				nFire++
 				hardFire |= t.Hard[i]
 			}
-			if t.Vessel[i] {
+			if t.VesselCover[i] >= r.VesselMinCover && t.VesselCover[i] > 0 {
 				nVessel++
 				hardVessel |= t.Hard[i]
 			}
@@ -123,7 +135,7 @@ func (t *Truth) Label(x0, y0, w, h int) TileTruth {
 	}
 	tt.Hard = hardAll &^ (HardSmallFire | HardVesselNearCoast)
 	switch {
-	case tt.CloudFraction >= CloudTileFraction:
+	case tt.CloudFraction >= r.CloudTileFraction:
 		tt.Label = LabelCloud
 	case nFire > 0:
 		tt.Label = LabelFire
@@ -131,9 +143,9 @@ func (t *Truth) Label(x0, y0, w, h int) TileTruth {
 	case nVessel > 0:
 		tt.Label = LabelVessel
 		tt.Hard |= hardVessel & HardVesselNearCoast
-	case tt.WaterFraction >= WaterTileFraction && tt.RefWaterFraction < RefLandFraction:
+	case tt.WaterFraction >= r.WaterTileFraction && tt.RefWaterFraction < r.RefLandFraction:
 		tt.Label = LabelFlood
-	case tt.WaterFraction >= WaterTileFraction:
+	case tt.WaterFraction >= r.WaterTileFraction:
 		tt.Label = LabelWater
 	default:
 		tt.Label = LabelBackground

@@ -28,6 +28,11 @@ type Config struct {
 	Arch Arch
 	// Scenes is how many training scenes to draw.
 	Scenes int
+	// Rules label the training tiles. A margin below synth.EvalRules (water
+	// from 40% of a tile, vessels from a quarter-covered pixel) makes the
+	// model confident on tiles just past the eval's thresholds, trading a
+	// little precision for recall at the edges of floods and hulls.
+	Rules synth.Rules
 	// WindowsPerEvent tiles are cut around each event at random offsets,
 	// and RandomWindows more anywhere in each scene.
 	WindowsPerEvent, RandomWindows int
@@ -54,6 +59,7 @@ func DefaultConfig() Config {
 		Seed:            20261122,
 		Arch:            Arch{Bands: 6, Tile: 32, C1: 12, C2: 24, Hidden: 32, Classes: len(Classes)},
 		Scenes:          160,
+		Rules:           synth.Rules{CloudTileFraction: 0.7, WaterTileFraction: 0.4, RefLandFraction: 0.25, VesselMinCover: 0.25},
 		WindowsPerEvent: 3,
 		RandomWindows:   24,
 		Steps:           6000,
@@ -113,7 +119,7 @@ func dataset(c Config) []sample {
 		cut := func(x0, y0 int) {
 			x0 = min(max(x0, 0), s.Width-t)
 			y0 = min(max(y0, 0), s.Height-t)
-			tt := tr.Label(x0, y0, t, t)
+			tt := tr.LabelWith(c.Rules, x0, y0, t, t)
 			sm := sample{x: make([]uint16, len(s.Bands)*t*t), label: classOf(tt.Label), cloud: float32(tt.CloudFraction)}
 			for b := range s.Bands {
 				for y := 0; y < t; y++ {
