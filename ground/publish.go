@@ -57,6 +57,8 @@ type publisher struct {
 	// ring of latencyRing), for Stats.
 	ackLatency []time.Duration
 	ackNext    int
+	latSorted  []time.Duration
+	latDirty   bool
 
 	// Entries published but not yet removed from the outbox (publish
 	// goroutine only).
@@ -68,11 +70,17 @@ type publisher struct {
 // latencyRing is how many recent publish latencies Stats summarises.
 const latencyRing = 4096
 
-// latencies returns a copy of the recent last-symbol-to-ack durations.
-func (p *publisher) latencies() []time.Duration {
+// latencyQuantiles returns the p50 and p99 of the recent last-symbol-to-
+// ack durations, sorting only when new ones arrived since the last call.
+func (p *publisher) latencyQuantiles() (p50, p99 time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]time.Duration(nil), p.ackLatency...)
+	if p.latDirty {
+		p.latSorted = append(p.latSorted[:0], p.ackLatency...)
+		slices.Sort(p.latSorted)
+		p.latDirty = false
+	}
+	return quantile(p.latSorted, 0.5), quantile(p.latSorted, 0.99)
 }
 
 func newPublisher(b *bus.Bus, ob *outbox.Outbox, clk clock.Clock, log *slog.Logger, m *metrics, st *statsCounters, capSender string) *publisher {
@@ -254,6 +262,7 @@ func (p *publisher) publishRecord(ctx context.Context, e *outbox.Entry) error {
 				p.ackLatency[p.ackNext] = lat
 				p.ackNext = (p.ackNext + 1) % latencyRing
 			}
+			p.latDirty = true
 		}
 		p.mu.Unlock()
 		p.log.Info("detection published", "id", d.ID, "class", d.Class, "station", e.Station,

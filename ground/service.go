@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/skysieve/skysieve/downlink/clock"
@@ -89,6 +90,9 @@ type Service struct {
 
 	// evicted is the reassembler's eviction count last seen by process.
 	evicted uint64
+	// symbols mirrors the number of keys in the symbol log (moved on
+	// commit), so Stats stays cheap.
+	symbols atomic.Int64
 
 	closeOnce sync.Once
 }
@@ -283,6 +287,7 @@ func (s *Service) restore() error {
 	var symbols, stale int
 	var completed []link.Item
 	err := s.db.View(func(tx *bolt.Tx) error {
+		s.symbols.Store(int64(tx.Bucket(bucketSymbols).Stats().KeyN))
 		err := tx.Bucket(bucketSymbols).ForEach(func(k, v []byte) error {
 			ar, err := ra.AddPacket(v)
 			if err != nil {
@@ -410,21 +415,18 @@ func (s *Service) NATSURL() string {
 	return s.bus.URL()
 }
 
-// Stats returns a snapshot of the counters.
+// Stats returns a snapshot of the counters. It is cheap (no disk access),
+// so a simulator may poll it often.
 func (s *Service) Stats() Stats {
 	out := s.st.snapshot()
 	out.OutboxLen = s.ob.Len()
+	out.SymbolsLogged = int(s.symbols.Load())
 	s.busMu.Lock()
 	pub := s.pub
 	s.busMu.Unlock()
 	if pub != nil {
-		lat := pub.latencies()
-		out.PublishLatencyP50, out.PublishLatencyP99 = quantile(lat, 0.5), quantile(lat, 0.99)
+		out.PublishLatencyP50, out.PublishLatencyP99 = pub.latencyQuantiles()
 	}
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		out.SymbolsLogged = tx.Bucket(bucketSymbols).Stats().KeyN
-		return nil
-	})
 	return out
 }
 
@@ -583,6 +585,8 @@ func (s *Service) processBatch(batch []rxFrame) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		notices, counts = notices[:0], counts[:0]
 		log := tx.Bucket(bucketSymbols)
+		puts := 0
+		tx.OnCommit(func() { s.symbols.Add(int64(puts)) })
 		for _, f := range batch {
 			res, err := s.rx.Receive(f.data, f.station)
 			// Counted once the transaction commits: a frame counts as
@@ -599,6 +603,7 @@ func (s *Service) processBatch(batch []rxFrame) error {
 				if err := log.Put(symbolKey(sym.Ref, sym.Index), bytes.Clone(sym.Packet)); err != nil {
 					return err
 				}
+				puts++
 			}
 			for _, it := range res.Completed {
 				ref, err := s.completeTx(tx, it, f.station, pass, f.rxWall)
@@ -657,6 +662,7 @@ func (s *Service) pruneEvicted() error {
 			}
 		}
 		pruned = len(drop)
+		tx.OnCommit(func() { s.symbols.Add(-int64(pruned)) })
 		return nil
 	})
 	if err != nil {
@@ -681,6 +687,7 @@ func (s *Service) completeTx(tx *bolt.Tx, it link.Item, station, pass string, wa
 			return "", err
 		}
 	}
+	tx.OnCommit(func() { s.symbols.Add(-int64(len(keys))) })
 	now := s.clk.Now()
 	if err := tx.Bucket(bucketCompleted).Put(prefix, binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))); err != nil {
 		return "", err

@@ -1,7 +1,6 @@
 package ground
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,13 +107,11 @@ func (s *statsCounters) snapshot() Stats {
 	return out
 }
 
-// quantile returns the q-quantile (nearest rank) of ds, 0 when empty.
-func quantile(ds []time.Duration, q float64) time.Duration {
-	if len(ds) == 0 {
+// quantile returns the q-quantile (nearest rank) of sorted, 0 when empty.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(q*float64(len(s))+0.5) - 1
-	return s[max(0, min(i, len(s)-1))]
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -50,6 +51,9 @@ func (e *Entry) Ref() string { return e.Kind + "/" + e.ID }
 // concurrent use (bbolt serialises writers).
 type Outbox struct {
 	db *bolt.DB
+	// n mirrors the queue length so Len is cheap; it moves only when a
+	// transaction commits.
+	n atomic.Int64
 }
 
 // Open creates the outbox buckets in db if absent.
@@ -65,7 +69,12 @@ func Open(db *bolt.DB) (*Outbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox: create buckets: %w", err)
 	}
-	return &Outbox{db: db}, nil
+	o := &Outbox{db: db}
+	_ = db.View(func(tx *bolt.Tx) error {
+		o.n.Store(int64(tx.Bucket(bucketQueue).Stats().KeyN))
+		return nil
+	})
+	return o, nil
 }
 
 // queueKey sorts higher priority first, then by sequence.
@@ -104,6 +113,7 @@ func (o *Outbox) EnqueueTx(tx *bolt.Tx, e *Entry) (bool, error) {
 		return false, err
 	}
 	e.Key = key
+	tx.OnCommit(func() { o.n.Add(1) })
 	return true, nil
 }
 
@@ -153,14 +163,8 @@ func (o *Outbox) Peek(n int) ([]*Entry, error) {
 	return out, err
 }
 
-// Len is the number of queued entries.
-func (o *Outbox) Len() (n int) {
-	_ = o.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketQueue).Stats().KeyN
-		return nil
-	})
-	return n
-}
+// Len is the number of queued entries (kept in memory, so it is cheap).
+func (o *Outbox) Len() int { return int(o.n.Load()) }
 
 // Done removes queued entries and records them as published at t, in one
 // transaction. Entries no longer queued are skipped; the others are still
@@ -168,6 +172,8 @@ func (o *Outbox) Len() (n int) {
 func (o *Outbox) Done(t time.Time, es ...*Entry) error {
 	var skipped error
 	err := o.db.Update(func(tx *bolt.Tx) error {
+		removed := 0
+		tx.OnCommit(func() { o.n.Add(int64(-removed)) })
 		q := tx.Bucket(bucketQueue)
 		ts, _ := t.UTC().MarshalBinary()
 		for _, e := range es {
@@ -187,6 +193,7 @@ func (o *Outbox) Done(t time.Time, es ...*Entry) error {
 			if err := tx.Bucket(bucketPublished).Put(ref, ts); err != nil {
 				return err
 			}
+			removed++
 		}
 		return nil
 	})
