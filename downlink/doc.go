@@ -4,7 +4,7 @@
 // The protocol stack, from the item down to the bytes on air:
 //
 //	item (detection record, evidence chip, housekeeping), (kind, 16-byte id)
-//	  │ fec: cut into equal symbols, blocks of k ≤ 170, Reed-Solomon repair
+//	  │ fec: cut into equal symbols, blocks of k ≤ 128, Reed-Solomon repair
 //	  ▼
 //	symbol ─▶ packet: one CCSDS Space Packet (133.0-B) per symbol
 //	  ▼

@@ -11,9 +11,10 @@ import (
 // MaxBlockSymbols is the most symbols one block can have (GF(2^8)).
 const MaxBlockSymbols = 256
 
-// DefaultMaxK is the default largest k per block. It leaves at least 86
-// repair rows per block (a third of the block) for incremental redundancy.
-const DefaultMaxK = 170
+// DefaultMaxK is the default largest k per block. It leaves at least 128
+// repair rows per block, so a block survives 50% loss of everything sent
+// for it before its distinct symbols run out.
+const DefaultMaxK = 128
 
 // MaxItemBytes bounds the item size a Layout accepts (64 MiB).
 const MaxItemBytes = 64 << 20

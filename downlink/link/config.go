@@ -55,7 +55,8 @@ type Config struct {
 // DefaultConfig is the Skysieve link: 2048-byte frames (the largest CCSDS
 // 132.0-B allows, so headers, MAC and CRC cost under 5%), spacecraft 0x2A,
 // classes 0..3 on VCs 0..3, idle frames on VC 7, SPI 1 down and 2 up,
-// blocks of at most 170 source symbols.
+// blocks of at most 128 source symbols (so every block can take at least
+// as many repair symbols as source symbols: 50% loss).
 func DefaultConfig() Config {
 	return Config{
 		SpacecraftID: 0x2A,

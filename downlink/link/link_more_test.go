@@ -24,7 +24,7 @@ func TestConfig(t *testing.T) {
 	}
 	for _, c := range []struct {
 		size, k int
-	}{{1, 1}, {1954, 1}, {1955, 2}, {170 * 1954, 170}, {170*1954 + 1, 172}} {
+	}{{1, 1}, {1954, 1}, {1955, 2}, {128 * 1954, 128}, {128*1954 + 1, 130}} {
 		k, err := cfg.SourceSymbols(c.size)
 		if err != nil || k != c.k {
 			t.Fatalf("SourceSymbols(%d) = %d, %v; want %d", c.size, k, err, c.k)

@@ -170,3 +170,23 @@ func TestNAKLoopSoak(t *testing.T) {
 		t.Fatalf("%d of %d items arrived", len(got), items)
 	}
 }
+
+// TestIndexWraps: counting past MaxSymbols resends earlier symbols.
+func TestIndexWraps(t *testing.T) {
+	s, r := pair(t, DefaultConfig())
+	enc, err := s.Item(KindRecord, ItemID{6}, []byte("small record"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := enc.AppendFrame(nil, enc.MaxSymbols()+3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Receive(f, "a")
+	if err != nil || len(res.Symbols) != 1 || res.Symbols[0].Index != 3 {
+		t.Fatalf("wrapped index: %+v %v", res.Symbols, err)
+	}
+	if _, err := enc.AppendFrame(nil, -1); err == nil {
+		t.Fatal("negative index accepted")
+	}
+}

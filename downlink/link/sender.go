@@ -129,9 +129,15 @@ func (e *ItemEncoder) Reserve(symbols int) error {
 
 // AppendFrame appends one complete, authenticated TM frame carrying symbol
 // symbolIndex to dst and returns the extended slice. Repair symbols (index
-// ≥ K) are computed on first use. Each call uses a new security sequence
-// number and advances the frame counts, so call it once per frame sent.
+// ≥ K) are computed on first use. Indices wrap modulo MaxSymbols: once
+// every distinct symbol has been sent, index MaxSymbols()+j sends symbol j
+// again (ground keeps the ones it lacks), so a sender can always make
+// progress by counting up. Each call uses a new security sequence number
+// and advances the frame counts, so call it once per frame sent.
 func (e *ItemEncoder) AppendFrame(dst []byte, symbolIndex int) ([]byte, error) {
+	if symbolIndex >= 0 {
+		symbolIndex %= e.l.MaxSymbols()
+	}
 	data, err := e.enc.Symbol(symbolIndex)
 	if err != nil {
 		return dst, fmt.Errorf("link: item %v: %w", e.ref, err)
