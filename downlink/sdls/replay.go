@@ -57,3 +57,15 @@ func (w *ReplayWindow) Accept(seq uint64) {
 
 // Top is the highest accepted sequence number (0 if none).
 func (w *ReplayWindow) Top() uint64 { return w.top }
+
+// Restore resets the window as if every number up to top had been seen:
+// after a restart, a receiver that persisted Top accepts only newer
+// numbers, so frames recorded before the restart cannot be replayed.
+func (w *ReplayWindow) Restore(top uint64) {
+	w.any, w.top = true, top
+	for i := range w.bits {
+		w.bits[i] = ^uint64(0)
+	}
+	// Above the top, its own word must stay clear (Accept relies on it).
+	w.bits[top/64%windowWords] = ^uint64(0) >> (63 - top%64)
+}

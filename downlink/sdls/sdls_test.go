@@ -205,3 +205,20 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+func TestReplayWindowRestore(t *testing.T) {
+	var w ReplayWindow
+	w.Restore(5000)
+	for _, seq := range []uint64{0, 4000, 4999, 5000} {
+		if err := w.Check(seq); !errors.Is(err, ErrReplay) {
+			t.Fatalf("seq %d after restore: %v", seq, err)
+		}
+	}
+	if err := w.Check(5001); err != nil {
+		t.Fatal(err)
+	}
+	w.Accept(5003)
+	if w.Check(5001) != nil || w.Check(5003) == nil || w.Check(5000) == nil {
+		t.Fatal("window after restore and accept is wrong")
+	}
+}
