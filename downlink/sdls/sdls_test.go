@@ -132,10 +132,14 @@ func TestReplayWindowModel(t *testing.T) {
 	for trial := 0; trial < 50; trial++ {
 		var w ReplayWindow
 		seen := map[uint64]bool{}
-		var top uint64
-		var any bool
+		var top, floor uint64 // floor: everything ≤ floor counts as seen after a Restore
+		var any, restored bool
 		seq := uint64(rng.IntN(1 << 20))
 		for step := 0; step < 5000; step++ {
+			if any && rng.IntN(500) == 0 {
+				w.Restore(top)
+				floor, restored = top, true
+			}
 			switch r := rng.IntN(10); {
 			case r < 5:
 				seq++
@@ -144,7 +148,7 @@ func TestReplayWindowModel(t *testing.T) {
 			case r < 9:
 				seq -= min(seq, uint64(rng.IntN(WindowSize+64)))
 			}
-			modelOK := !any || seq > top || (top-seq < WindowSize && !seen[seq])
+			modelOK := (!any || seq > top || (top-seq < WindowSize && !seen[seq])) && !(restored && seq <= floor)
 			err := w.Check(seq)
 			if (err == nil) != modelOK {
 				t.Fatalf("trial %d step %d: seq %d top %d: Check = %v, model ok = %v", trial, step, seq, top, err, modelOK)
