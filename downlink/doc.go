@@ -49,8 +49,10 @@
 // Security (downlink/sdls): the GCM nonce is a direction byte, three zero
 // bytes and the 64-bit sequence number, which never repeats (flight and
 // ground restart their counters from a persisted high-water mark). The
-// receiver keeps an anti-replay window of 960 per station and SPI and
-// counts rejections by reason (crc, auth, replay, malformed, duplicate).
+// receiver keeps an anti-replay window of 960 per station and counts
+// rejections by reason (crc, auth, replay, malformed, duplicate); ground can
+// persist each station's highest sequence number so replays stay refused
+// across its restarts.
 //
 // The uplink (downlink/report) carries ACK/NAK reports in TC Transfer
 // Frames (232.0-B, at most 1024 bytes): 5-byte TC header, the same security

@@ -17,6 +17,7 @@
 //	r, err := link.NewReceiver(cfg, keys, reassembly.Config{})
 //	res, err := r.Receive(frame, "station-a")          // res.Completed: items
 //	r.Reassembler().Needs()                             // for reports
+//	r.ReplayState() / r.RestoreReplayState(saved)       // anti-replay across restarts
 //	u, err := link.NewReportEncoder(cfg, keys, persistedSeq)
 //	frames, err := u.EncodeReport(report.Report{...})
 //

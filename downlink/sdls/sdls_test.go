@@ -226,3 +226,19 @@ func TestReplayWindowRestore(t *testing.T) {
 		t.Fatal("window after restore and accept is wrong")
 	}
 }
+
+func BenchmarkSeal(b *testing.B) {
+	keys, err := LoadKeyFile(testKeyFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sa, _ := keys.SA(1)
+	s := NewSealer(sa, Downlink)
+	frame := make([]byte, 2046)
+	b.SetBytes(int64(len(frame)))
+	var seq uint64
+	for b.Loop() {
+		s.Seal(frame, 16, seq)
+		seq++
+	}
+}
