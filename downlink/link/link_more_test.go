@@ -90,6 +90,16 @@ func TestIdleGapsAndCounters(t *testing.T) {
 			t.Fatalf("frame %d: gap %d VC %d, want gap %d VC 1", i, res.Gap, res.VC, want)
 		}
 	}
+	// Two frames arriving swapped: the early one shows the gap of one,
+	// the late one fills it without opening another.
+	first, _ := enc.AppendFrame(nil, 0)
+	second, _ := enc.AppendFrame(nil, 1)
+	if res, err := r.Receive(second, "gs1"); err != nil || res.Gap != 1 {
+		t.Fatalf("early frame: gap %d, %v", res.Gap, err)
+	}
+	if res, err := r.Receive(first, "gs1"); err != nil || res.Gap != 0 {
+		t.Fatalf("late frame: gap %d, %v", res.Gap, err)
+	}
 	if buf, err = s.AppendIdle(buf[:0]); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +108,7 @@ func TestIdleGapsAndCounters(t *testing.T) {
 		t.Fatalf("idle frame: %+v, %v", res, err)
 	}
 	c := r.Counters()
-	if c[CounterKey{"gs1", 1, ReasonGap}] != 3 || c[CounterKey{"gs1", 7, ReasonIdle}] != 1 ||
+	if c[CounterKey{"gs1", 1, ReasonGap}] != 4 || c[CounterKey{"gs1", 7, ReasonIdle}] != 1 ||
 		c[CounterKey{"gs1", 1, ReasonAccepted}] != uint64(enc.K()-3) {
 		t.Fatalf("counters %v", c)
 	}

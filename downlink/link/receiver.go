@@ -112,6 +112,7 @@ const (
 type station struct {
 	window   sdls.ReplayWindow
 	lastVC   [frame.MaxTMVCID + 1]uint8
+	lastSeq  [frame.MaxTMVCID + 1]uint64
 	seenVC   [frame.MaxTMVCID + 1]bool
 	counters [frame.MaxTMVCID + 2][len(reasons)]uint64
 }
@@ -159,7 +160,8 @@ func (r *Receiver) Counters() map[CounterKey]uint64 {
 // feeds each symbol to the reassembler. A rejected frame returns an error
 // wrapping frame.ErrCRC, sdls.ErrAuth, sdls.ErrUnknownSPI, sdls.ErrReplay
 // or ErrMalformed, and is counted under that reason. frame is not
-// modified.
+// modified. Station names should come from configuration: the receiver
+// keeps a little state per name.
 func (r *Receiver) Receive(f []byte, stationName string) (Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -206,13 +208,17 @@ func (r *Receiver) Receive(f []byte, stationName string) (Result, error) {
 	st.window.Accept(seq)
 	vc := int(h.VCID)
 	res.VC, res.Seq = vc, seq
-	if st.seenVC[vc] {
-		res.Gap = int(h.VCCount - st.lastVC[vc] - 1)
-		if res.Gap > 0 {
-			st.count(vc, iGap, res.Gap)
+	// Gaps are counted on in-order frames only; a late frame (older
+	// sequence number than the VC's last) fills no gap and opens none.
+	if !st.seenVC[vc] || seq > st.lastSeq[vc] {
+		if st.seenVC[vc] {
+			res.Gap = int(h.VCCount - st.lastVC[vc] - 1)
+			if res.Gap > 0 {
+				st.count(vc, iGap, res.Gap)
+			}
 		}
+		st.seenVC[vc], st.lastVC[vc], st.lastSeq[vc] = true, h.VCCount, seq
 	}
-	st.seenVC[vc], st.lastVC[vc] = true, h.VCCount
 	data := r.buf[frameHeadBytes : len(r.buf)-sdls.MACBytes]
 	switch {
 	case h.FHP == frame.FHPIdle:
