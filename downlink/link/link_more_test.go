@@ -375,3 +375,41 @@ func FuzzDecodeReport(f *testing.F) {
 		}
 	})
 }
+
+// TestRandomCorruptionRejected: frames with random bit errors (1 to 64
+// flipped bits anywhere) are always rejected, by the CRC or the MAC, and
+// never reach the reassembler.
+func TestRandomCorruptionRejected(t *testing.T) {
+	for _, spi := range []uint16{1, 3} { // enc and auth-only
+		cfg := DefaultConfig()
+		cfg.DownlinkSPI = spi
+		s, r := pair(t, cfg)
+		rng := rand.New(rand.NewPCG(14, uint64(spi)))
+		enc, err := s.Item(KindChip, ItemID{7}, randomItem(rng, 50_000), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 1000; i++ {
+			f, err := enc.AppendFrame(nil, i%enc.MaxSymbols())
+			if err != nil {
+				t.Fatal(err)
+			}
+			flipped := map[int]bool{}
+			for n := 1 + rng.IntN(64); len(flipped) < n; {
+				flipped[rng.IntN(len(f)*8)] = true // distinct bits, so flips never cancel
+			}
+			for bit := range flipped {
+				f[bit/8] ^= 1 << (bit % 8)
+			}
+			if i%2 == 0 {
+				frame.PutFECF(f) // as if the corruption happened before the CRC
+			}
+			if res, err := r.Receive(f, "a"); err == nil || len(res.Symbols) != 0 {
+				t.Fatalf("SPI %d frame %d: corrupt frame accepted", spi, i)
+			}
+		}
+		if st := r.Reassembler().Stats(); st.Accepted != 0 {
+			t.Fatalf("SPI %d: %d symbols reached the reassembler", spi, st.Accepted)
+		}
+	}
+}
