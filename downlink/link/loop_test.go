@@ -190,3 +190,37 @@ func TestIndexWraps(t *testing.T) {
 		t.Fatal("negative index accepted")
 	}
 }
+
+// TestNoPerFrameAllocations: making a frame into a caller's buffer and
+// receiving a source symbol of a known item allocate nothing.
+func TestNoPerFrameAllocations(t *testing.T) {
+	s, r := pair(t, DefaultConfig())
+	enc, err := s.Item(KindChip, ItemID{1}, make([]byte, 1<<20), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, s.FrameBytes())
+	i := 0
+	if a := testing.AllocsPerRun(100, func() {
+		buf, err = enc.AppendFrame(buf[:0], i)
+		i++
+	}); a != 0 || err != nil {
+		t.Fatalf("AppendFrame: %v allocations per frame, %v", a, err)
+	}
+	frames := make([][]byte, 120)
+	for j := range frames {
+		if frames[j], err = enc.AppendFrame(nil, 200+j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.Receive(frames[0], "a"); err != nil { // the item's first symbol allocates its slab
+		t.Fatal(err)
+	}
+	j := 1
+	if a := testing.AllocsPerRun(100, func() {
+		_, err = r.Receive(frames[j], "a")
+		j++
+	}); a != 0 || err != nil {
+		t.Fatalf("Receive: %v allocations per frame, %v", a, err)
+	}
+}
