@@ -119,7 +119,7 @@ func DefaultConfig() Config {
 		RadioListen:          "127.0.0.1:7401",
 		RadioPeer:            "127.0.0.1:7400",
 		PacingQuantum:        10 * time.Millisecond,
-		MaxPlanItems:         20000,
+		MaxPlanItems:         5000,
 		RecordBonus:          1,
 		ReplanIdle:           time.Second,
 	}

@@ -109,3 +109,20 @@ func TestDefaultConfigIsValid(t *testing.T) {
 		t.Fatalf("empty configuration: %v", err)
 	}
 }
+
+// The example configuration in testdata loads.
+func TestExampleConfigLoads(t *testing.T) {
+	v := viper.New()
+	v.SetConfigFile(filepath.Join("..", "testdata", "flight", "flight.yaml"))
+	if err := v.ReadInConfig(); err != nil {
+		t.Fatal(err)
+	}
+	v.Set("spool_dir", t.TempDir()) // the example's spool does not exist here
+	c, err := LoadConfig(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store.ExpiryByClass["flood"] != 72*time.Hour || c.Link.SpacecraftID != 42 || c.Triage.Thresholds["vessel"] != 0.7 {
+		t.Fatalf("example config read wrong: %+v", c)
+	}
+}

@@ -2,6 +2,7 @@ package flight
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -261,12 +262,28 @@ func TestDeliveryAcrossRestart(t *testing.T) {
 			t.Errorf("chip %s reassembled %d times, want exactly once", id, completed[chip])
 		}
 	}
+	hk := 0
 	for ref, n := range completed {
 		if n != 1 {
 			t.Errorf("%v reassembled %d times", ref, n)
 		}
+		if ref.Kind == link.KindHousekeeping {
+			var st Stats
+			if err := json.Unmarshal(data[ref], &st); err != nil {
+				t.Errorf("housekeeping %v: %v", ref, err)
+			}
+			hk++
+		}
+	}
+	if hk == 0 {
+		t.Error("no housekeeping packet reached the ground")
 	}
 	if st := rs.s.Stats(); st.QueueDepth != 0 {
 		t.Errorf("flight still holds %d detections after contact 2 (acked %d)", st.QueueDepth, st.Acked)
+		es, _ := rs.s.store.Next(100, 0)
+		for _, e := range es {
+			t.Logf("left: %s state %v sent %+v", e.Item.ID, e.State, e.Sent)
+		}
+		t.Logf("ground needs %+v", g.rx.Reassembler().Needs())
 	}
 }

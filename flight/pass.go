@@ -37,7 +37,8 @@ type linkItem struct {
 	need, unreported int
 	// pending are symbol indices sent but not yet recorded in the store.
 	pending []int
-	// sentEpoch is the number of reports received when li last went out.
+	// sentEpoch is the number of reports begun arriving when li last went
+	// out.
 	sentEpoch uint64
 }
 
@@ -144,7 +145,9 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 // margin for choice) and plans the rest of the contact.
 func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error) {
 	rest := p.contact.From(now)
-	budget := int64(rest.CapacityBits()/8) * 2
+	// Read what the rest of the contact could carry, plus a quarter for the
+	// planner's choice (Next returns payloads, so not the whole queue).
+	budget := int64(rest.CapacityBits()/8*1.25) + 1
 	entries, err := s.store.Next(s.cfg.MaxPlanItems, budget)
 	if err != nil {
 		return plan.Plan{}, nil, fmt.Errorf("read queue: %w", err)
@@ -379,20 +382,12 @@ func (s *Service) drainReports(p *pass) {
 // of symbols still needed, which sizes their repair.
 func (s *Service) handleReport(p *pass, rep report.Report) {
 	s.stats.reports.Add(1)
-	s.reportEpoch++
-	if p != nil && rep.Parts == 1 {
+	if whole := s.gather(rep); whole != nil && p != nil {
 		// A whole report that does not mention a part sent before the
 		// previous report arrived means the ground has none of its
 		// symbols: they were all lost, so count them out.
-		mentioned := make(map[link.ItemRef]bool, len(rep.Complete)+len(rep.Need))
-		for _, ref := range rep.Complete {
-			mentioned[ref] = true
-		}
-		for _, nr := range rep.Need {
-			mentioned[nr.Ref] = true
-		}
 		for ref, li := range p.items {
-			if li.unreported > 0 && !mentioned[ref] && li.sentEpoch+1 < s.reportEpoch {
+			if li.unreported > 0 && !whole[ref] && li.sentEpoch+1 < s.reportEpoch {
 				li.unreported = 0
 			}
 		}
@@ -401,7 +396,11 @@ func (s *Service) handleReport(p *pass, rep report.Report) {
 		delete(s.needs, ref)
 		if p != nil {
 			if li, ok := p.items[ref]; ok {
+				// The send loop may hold li: need 0 stops it. The encoder
+				// goes; the done mark keeps the part from being reloaded.
 				li.need, li.unreported = 0, 0
+				s.flushItem(p, li)
+				delete(p.items, ref)
 			}
 		}
 		s.complete(ref)
@@ -414,6 +413,36 @@ func (s *Service) handleReport(p *pass, rep report.Report) {
 			}
 		}
 	}
+}
+
+// gather collects the items a report mentions across its parts and
+// returns them once every part of the report has arrived (nil before, and
+// for a report whose parts were partly lost).
+func (s *Service) gather(rep report.Report) map[link.ItemRef]bool {
+	if s.partial == nil || s.partial.seq != rep.Seq {
+		s.reportEpoch++ // a new report
+		s.partial = &reportParts{seq: rep.Seq, parts: map[int]bool{}, mentioned: map[link.ItemRef]bool{}}
+	}
+	rp := s.partial
+	rp.parts[rep.Part] = true
+	for _, ref := range rep.Complete {
+		rp.mentioned[ref] = true
+	}
+	for _, nr := range rep.Need {
+		rp.mentioned[nr.Ref] = true
+	}
+	if len(rp.parts) < rep.Parts {
+		return nil
+	}
+	s.partial = nil
+	return rp.mentioned
+}
+
+// reportParts accumulates the parts of one report.
+type reportParts struct {
+	seq       uint32
+	parts     map[int]bool
+	mentioned map[link.ItemRef]bool
 }
 
 // complete records that the ground holds part ref, and acknowledges the

@@ -45,6 +45,7 @@ type Service struct {
 	reports     chan report.Report
 	needs       map[link.ItemRef]int
 	reportEpoch uint64
+	partial     *reportParts
 	seqReserved uint64
 	closeOnce   sync.Once
 
