@@ -242,17 +242,18 @@ func BenchmarkNext(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	var batch []Item
 	for i := range 20_000 {
-		batch = append(batch, benchItem(i, 2<<10, rng))
+		batch = append(batch, benchItem(i, 8<<10, rng))
 	}
 	for _, err := range s.PutBatch(context.Background(), batch) {
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.SetBytes(32 * batch[0].SizeBytes())
+	b.SetBytes(30 * batch[0].SizeBytes())
+	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if es, err := s.Next(32, 0); err != nil || len(es) != 32 {
+		if es, err := s.Next(32, 256<<10); err != nil || len(es) != 30 {
 			b.Fatal(len(es), err)
 		}
 	}

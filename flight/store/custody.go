@@ -44,6 +44,9 @@ func (s *Store) MarkSent(id, pass string, symbols []int) error {
 			w.c.add(&h, -1)
 			h.state = StateInFlight
 			w.c.add(&h, +1)
+			if err := w.order.Put(h.orderKey(), orderValue(&h, id)); err != nil {
+				return err
+			}
 			return w.items.Put([]byte(id), h.marshal())
 		}
 		return nil

@@ -64,7 +64,8 @@
 //	items    id → header: state, priority class, value, expiry, arrival,
 //	         seq, record and chip lengths, region, class
 //	chunks   seq(8) | chunk index(4) → up to ChunkBytes of record ‖ chip
-//	order    prio(1) | ^value(8) | expiry(8) | arrival(8) | seq(8) → id
+//	order    prio(1) | ^value(8) | expiry(8) | arrival(8) | seq(8) →
+//	         header | id (a copy of the header, so Next needs no lookup)
 //	expiry   expiry(8) | seq(8) → id (items with an expiry only)
 //	custody  id | 0x00 | pass → symbols sent in that pass (sorted set)
 //	gone     id → reason(1) | time(8): tombstones

@@ -241,6 +241,23 @@ func (h *header) orderKey() []byte {
 	return k
 }
 
+// orderValue is the order index's value: the item's header, then its id,
+// so Next reads each item's metadata from the index itself.
+func orderValue(h *header, id string) []byte { return append(h.marshal(), id...) }
+
+// splitOrderValue decodes an order index value.
+func splitOrderValue(v []byte) (header, string, error) {
+	if len(v) < headerFixedBytes {
+		return header{}, "", fmt.Errorf("%w: order entry of %d bytes", errBadHeader, len(v))
+	}
+	n := headerFixedBytes + int(v[75])
+	if len(v) <= n {
+		return header{}, "", fmt.Errorf("%w: order entry without id", errBadHeader)
+	}
+	h, err := unmarshalHeader(v[:n])
+	return h, string(v[n:]), err
+}
+
 // expiryKey sorts the expiry index: expiry then seq.
 func expiryKey(expiryNanos int64, seq uint64) []byte {
 	k := make([]byte, 16)

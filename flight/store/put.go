@@ -210,14 +210,11 @@ func (w *writer) evictFor(h *header, needBytes int64) error {
 		if bytes.Compare(k, newKey) <= 0 {
 			break
 		}
-		vh, ok, err := w.header(string(v))
+		vh, id, err := splitOrderValue(v)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: order index: %w", ErrCorrupt, err)
 		}
-		if !ok {
-			return fmt.Errorf("%w: order index names missing item %q", ErrCorrupt, v)
-		}
-		victims = append(victims, victim{id: string(v), h: vh})
+		victims = append(victims, victim{id: id, h: vh})
 		freed += vh.sizeBytes()
 	}
 	if freed < needBytes {

@@ -45,7 +45,7 @@ func (s *Store) Get(id string) (Entry, error) {
 		if err != nil {
 			return fmt.Errorf("%w: item %s: %w", ErrCorrupt, id, err)
 		}
-		e, err = loadEntry(tx, id, &h)
+		e, err = newReader(tx).entry(id, &h)
 		return err
 	})
 	return e, err
@@ -64,15 +64,29 @@ func missing(tx *bolt.Tx, id string) error {
 	return fmt.Errorf("%w: %s: %s at %s", ErrReleased, id, t.reason, fromNanos(t.atNanos).Format("2006-01-02T15:04:05.000Z07:00"))
 }
 
-func loadEntry(tx *bolt.Tx, id string, h *header) (Entry, error) {
-	rec, chip, err := readPayload(tx.Bucket(bktChunks), id, h)
+// reader reuses one cursor per bucket through a read transaction: each
+// bbolt Get would make a fresh cursor and regrow its stack.
+type reader struct {
+	tx              *bolt.Tx
+	chunks, custody *bolt.Cursor
+}
+
+func newReader(tx *bolt.Tx) *reader {
+	return &reader{tx: tx, chunks: tx.Bucket(bktChunks).Cursor()}
+}
+
+func (r *reader) entry(id string, h *header) (Entry, error) {
+	rec, chip, err := readPayload(r.chunks, id, h)
 	if err != nil {
 		return Entry{}, err
 	}
 	var sent []Sent
 	// Only MarkSent writes custody records, and it makes the item in flight.
 	if h.state == StateInFlight {
-		if sent, err = loadSent(tx.Bucket(bktCustody), id); err != nil {
+		if r.custody == nil {
+			r.custody = r.tx.Bucket(bktCustody).Cursor()
+		}
+		if sent, err = loadSent(r.custody, id); err != nil {
 			return Entry{}, err
 		}
 	}
@@ -93,10 +107,9 @@ func (h *header) item(id string, rec, chip []byte) Item {
 	}
 }
 
-func loadSent(b *bolt.Bucket, id string) ([]Sent, error) {
+func loadSent(c *bolt.Cursor, id string) ([]Sent, error) {
 	var out []Sent
 	prefix := custodyKey(id, "")
-	c := b.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		syms, err := unmarshalSymbols(v)
 		if err != nil {
@@ -124,18 +137,14 @@ func (s *Store) Next(n int, budgetBytes int64) ([]Entry, error) {
 	out := make([]Entry, 0, min(n, 64))
 	var expired uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		items := tx.Bucket(bktItems)
+		r := newReader(tx)
 		skips := 0
 		left := budgetBytes
 		c := tx.Bucket(bktOrder).Cursor()
 		for k, v := c.First(); k != nil && len(out) < n; k, v = c.Next() {
-			hv := items.Get(v)
-			if hv == nil {
-				return fmt.Errorf("%w: order index names missing item %q", ErrCorrupt, v)
-			}
-			h, err := unmarshalHeader(hv)
+			h, id, err := splitOrderValue(v)
 			if err != nil {
-				return fmt.Errorf("%w: item %s: %w", ErrCorrupt, v, err)
+				return fmt.Errorf("%w: order index: %w", ErrCorrupt, err)
 			}
 			if h.expiryNanos <= nowNanos {
 				expired++
@@ -147,7 +156,7 @@ func (s *Store) Next(n int, budgetBytes int64) ([]Entry, error) {
 				}
 				continue
 			}
-			e, err := loadEntry(tx, string(v), &h)
+			e, err := r.entry(id, &h)
 			if err != nil {
 				return err
 			}
@@ -176,7 +185,7 @@ func (s *Store) Custody(id string) (Custody, error) {
 				return fmt.Errorf("%w: item %s: %w", ErrCorrupt, id, err)
 			}
 			cu.State = h.state
-			cu.Sent, err = loadSent(tx.Bucket(bktCustody), id)
+			cu.Sent, err = loadSent(tx.Bucket(bktCustody).Cursor(), id)
 			return err
 		}
 		v := tx.Bucket(bktGone).Get([]byte(id))

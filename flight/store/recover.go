@@ -118,22 +118,30 @@ func (w *writer) check(rep *RecoveryReport) (changed bool, err error) {
 		}
 	}
 	// Index entries must name a stored item with the same key.
-	if err := w.checkIndex(w.order, "order", headers, func(h *header) []byte { return h.orderKey() }, problem); err != nil {
+	orderID := func(v []byte) string {
+		if _, id, err := splitOrderValue(v); err == nil {
+			return id
+		}
+		return string(v)
+	}
+	if err := w.checkIndex(w.order, "order", headers, orderID,
+		func(id string, h *header) ([]byte, []byte) { return h.orderKey(), orderValue(h, id) }, problem); err != nil {
 		return changed, err
 	}
-	if err := w.checkIndex(w.expiry, "expiry", headers, func(h *header) []byte {
-		if h.expiryNanos == neverNanos {
-			return nil
-		}
-		return expiryKey(h.expiryNanos, h.seq)
-	}, problem); err != nil {
+	if err := w.checkIndex(w.expiry, "expiry", headers, func(v []byte) string { return string(v) },
+		func(id string, h *header) ([]byte, []byte) {
+			if h.expiryNanos == neverNanos {
+				return nil, nil
+			}
+			return expiryKey(h.expiryNanos, h.seq), []byte(id)
+		}, problem); err != nil {
 		return changed, err
 	}
 	for id, h := range headers {
 		id := []byte(id)
-		if got := w.order.Get(h.orderKey()); !bytes.Equal(got, id) {
+		if got := w.order.Get(h.orderKey()); !bytes.Equal(got, orderValue(&h, string(id))) {
 			problem("item %q missing from the order index: re-indexed", id)
-			if err := w.order.Put(h.orderKey(), id); err != nil {
+			if err := w.order.Put(h.orderKey(), orderValue(&h, string(id))); err != nil {
 				return changed, err
 			}
 		}
@@ -226,15 +234,22 @@ func has(b *bolt.Bucket, key []byte) bool {
 	return bytes.Equal(k, key)
 }
 
-// checkIndex deletes entries of an index bucket that do not name a stored
-// item whose key (by keyOf) is the entry's key.
-func (w *writer) checkIndex(b *bolt.Bucket, name string, headers map[string]header, keyOf func(*header) []byte, problem func(string, ...any)) error {
+// checkIndex deletes entries of an index bucket that do not name (idOf
+// the value) a stored item whose entry (by entryOf) is exactly this one.
+func (w *writer) checkIndex(b *bolt.Bucket, name string, headers map[string]header, idOf func([]byte) string,
+	entryOf func(string, *header) (key, value []byte), problem func(string, ...any)) error {
 	var stale [][]byte
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		h, ok := headers[string(v)]
-		if !ok || !bytes.Equal(keyOf(&h), k) {
-			problem("%s index entry %x for %q names no such item: deleted", name, k, v)
+		id := idOf(v)
+		h, ok := headers[id]
+		if !ok {
+			problem("%s index entry %x for %q names no such item: deleted", name, k, id)
+			stale = append(stale, bytes.Clone(k))
+			continue
+		}
+		if wk, wv := entryOf(id, &h); !bytes.Equal(wk, k) || !bytes.Equal(wv, v) {
+			problem("%s index entry %x for %q does not match the item: deleted", name, k, id)
 			stale = append(stale, bytes.Clone(k))
 		}
 	}

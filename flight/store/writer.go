@@ -103,7 +103,7 @@ func (w *writer) insert(it *Item, h *header) error {
 	if err := w.items.Put(id, h.marshal()); err != nil {
 		return err
 	}
-	if err := w.order.Put(h.orderKey(), id); err != nil {
+	if err := w.order.Put(h.orderKey(), orderValue(h, it.ID)); err != nil {
 		return err
 	}
 	if h.expiryNanos != neverNanos {
@@ -213,11 +213,10 @@ func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 }
 
 // readPayload reads the record and chip of h from its chunks.
-func readPayload(chunks *bolt.Bucket, id string, h *header) (record, chip []byte, err error) {
+func readPayload(c *bolt.Cursor, id string, h *header) (record, chip []byte, err error) {
 	want := h.sizeBytes()
 	buf := make([]byte, 0, want)
 	prefix := chunkKey(h.seq, 0)[:8]
-	c := chunks.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if int64(len(buf)+len(v)) > want {
 			return nil, nil, fmt.Errorf("%w: item %s: payload longer than %d bytes", ErrCorrupt, id, want)
