@@ -48,7 +48,7 @@ func TestSpoolQuarantineAndReTriage(t *testing.T) {
 	if stored == 0 {
 		t.Fatal("the scene gave no detections")
 	}
-	s.closeAll()
+	s.Close()
 
 	spoolScene(t, spool, sc)
 	for name, body := range map[string]string{

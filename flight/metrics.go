@@ -50,13 +50,14 @@ var (
 	descReports     = desc("reports_total", "Uplink reports by outcome.", "outcome")
 	descAcked       = desc("acknowledged_total", "Detections whose custody passed to the ground.")
 	descHousekeeper = desc("housekeeping_sent_total", "Housekeeping packets sent.")
+	descRadioErrors = desc("radio_errors_total", "Frames the radio failed to send.")
 )
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descQueueItems, descQueueBytes, descStored, descHighWater, descHardLimit, descFile,
 		descDeleted, descScenes, descDetections, descPaused, descInContact, descPasses, descFrames, descBytesSent,
-		descSymbols, descReports, descAcked, descHousekeeper} {
+		descSymbols, descReports, descAcked, descHousekeeper, descRadioErrors} {
 		ch <- d
 	}
 }
@@ -105,6 +106,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	c(descReports, st.ReportsRejected, "rejected")
 	c(descAcked, st.Acked)
 	c(descHousekeeper, st.Housekeeping)
+	c(descRadioErrors, st.RadioErrors)
 }
 
 // listen binds addr and returns the server for /metrics, /livez, /readyz.

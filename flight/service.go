@@ -163,6 +163,10 @@ func (s *Service) Run(ctx context.Context) error {
 	return err
 }
 
+// Close releases what New opened (store, radio, triage). Run does it on
+// return; call Close only for a Service that is never run.
+func (s *Service) Close() { s.closeAll() }
+
 func (s *Service) closeAll() { s.closeOnce.Do(s.doClose) }
 
 func (s *Service) doClose() {

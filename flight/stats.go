@@ -14,7 +14,7 @@ type counters struct {
 	passes, framesSent, bytesSent              atomic.Uint64
 	symbolsSent, repairSymbols                 atomic.Uint64
 	reports, reportsRejected, acked            atomic.Uint64
-	housekeeping                               atomic.Uint64
+	housekeeping, radioErrors                  atomic.Uint64
 }
 
 // ClassStats is the queue of one detection class.
@@ -58,7 +58,9 @@ type Stats struct {
 	Reports         uint64 `json:"reports"`
 	ReportsRejected uint64 `json:"reports_rejected"`
 	// Acked counts detections whose custody passed to the ground.
-	Acked        uint64 `json:"acked"`
+	Acked uint64 `json:"acked"`
+	// RadioErrors counts frames the radio failed to send (lost).
+	RadioErrors  uint64 `json:"radio_errors"`
 	Housekeeping uint64 `json:"housekeeping"`
 }
 
@@ -92,6 +94,7 @@ func (s *Service) Stats() Stats {
 		ReportsRejected:   s.stats.reportsRejected.Load(),
 		Acked:             s.stats.acked.Load(),
 		Housekeeping:      s.stats.housekeeping.Load(),
+		RadioErrors:       s.stats.radioErrors.Load(),
 	}
 	for class, c := range st.ByClass {
 		out.ByClass[class] = ClassStats{Queued: c.Queued, InFlight: c.InFlight, QueuedBytes: c.QueuedBytes, InFlightBytes: c.InFlightBytes}
