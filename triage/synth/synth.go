@@ -204,7 +204,8 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 		case tmp[i] > 0.42:
 			s = townPixel(rng)
 			if rng.Float64() < roofP {
-				s = surfRoof
+				// Roofs from dark tar to bright metal and white membranes.
+				s = scale(surfRoof, float32(0.5+1.5*rng.Float64()))
 			}
 		case m > 0.25:
 			s = surfForest
@@ -246,9 +247,22 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 		})
 	}
 
+	// Beaches: a ragged strip of sand on the land side of the coast.
+	if spec.OceanFraction > 0 && rng.Float64() < 0.7 {
+		beachW := float32(0.002 + 0.008*rng.Float64())
+		sand := mix(surfSand, surfSoil, float32(rng.Float64()*0.5))
+		for i, c := range coast {
+			if c <= 0 && c > -beachW*(1+0.5*tmp[i]) {
+				surf[i] = sand
+			}
+		}
+	}
+
 	// Permanent water; coastal water carries a scene-wide sediment load.
 	turbid := mix(surfCoastal, surfTurbid, float32(rng.Float64()))
 	coastBand := float32(0.03 + 0.08*rng.Float64())
+	surfW := float32(0.003 + 0.006*rng.Float64())
+	surfFoam := float32(0.4 * rng.Float64())
 	for i, water := range tr.RefWater {
 		if !water {
 			continue
@@ -259,6 +273,13 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 			surf[i] = surfLake
 		case coast[i] < coastBand:
 			surf[i] = mix(turbid, surfOcean, coast[i]/coastBand)
+			if coast[i] < surfW {
+				// Breaking waves: white foam, dim beyond the visible.
+				f := surfFoam * (1 - coast[i]/surfW) * rng.Float32()
+				for b := range surf[i] {
+					surf[i][b] += f * foamShape[b]
+				}
+			}
 		default:
 			surf[i] = surfOcean
 		}

@@ -43,7 +43,10 @@ func (n *Net) ONNX(c triage.Contract, extra map[string]string) []byte {
 		Graph: onnx.Graph{
 			Name: "skysieve_triage",
 			Nodes: []onnx.Node{
-				conv(InputName, "conv1_w", "conv1_b", "conv1"),
+				node("GlobalAveragePool", []string{InputName}, "band_mean"),
+				node("Sub", []string{InputName, "band_mean"}, "anomaly"),
+				node("Concat", []string{InputName, "anomaly"}, "conv_in", onnx.IntAttr("axis", 1)),
+				conv("conv_in", "conv1_w", "conv1_b", "conv1"),
 				node("Relu", []string{"conv1"}, "relu1"),
 				pool("relu1", "pool1"),
 				conv("pool1", "conv2_w", "conv2_b", "conv2"),
@@ -61,7 +64,7 @@ func (n *Net) ONNX(c triage.Contract, extra map[string]string) []byte {
 				node("Sigmoid", []string{"cloud_logit"}, OutputCloudName),
 			},
 			Initializers: []onnx.Tensor{
-				{Name: "conv1_w", Dims: i64(int64(a.C1), int64(a.Bands), 3, 3), Float32: n.W1},
+				{Name: "conv1_w", Dims: i64(int64(a.C1), int64(2*a.Bands), 3, 3), Float32: n.W1},
 				{Name: "conv1_b", Dims: i64(int64(a.C1)), Float32: n.B1},
 				{Name: "conv2_w", Dims: i64(int64(a.C2), int64(a.C1), 3, 3), Float32: n.W2},
 				{Name: "conv2_b", Dims: i64(int64(a.C2)), Float32: n.B2},

@@ -6,7 +6,9 @@ import (
 )
 
 // Arch is the network's shape. The layers are, on a Bands×Tile×Tile input:
-// 3×3 conv (C1) + ReLU, 2×2 max pool, 3×3 conv (C2) + ReLU, 2×2 max pool,
+// the input and its anomaly (each band minus its tile mean, so local
+// contrast survives haze and calibration offsets) stacked into 2·Bands
+// channels, 3×3 conv (C1) + ReLU, 2×2 max pool, 3×3 conv (C2) + ReLU, 2×2 max pool,
 // global average and global max pool concatenated (2·C2 features), a dense
 // layer (Hidden) + ReLU, then two heads: Classes logits with softmax, and
 // one logit with sigmoid for the cloud fraction.
@@ -26,7 +28,7 @@ type Net struct {
 // sizes lists the parameter tensors in order with their lengths.
 func (a Arch) sizes() []int {
 	return []int{
-		a.C1 * a.Bands * 9, a.C1,
+		a.C1 * 2 * a.Bands * 9, a.C1,
 		a.C2 * a.C1 * 9, a.C2,
 		a.Hidden * 2 * a.C2, a.Hidden,
 		a.Classes * a.Hidden, a.Classes,
@@ -54,7 +56,7 @@ func NewNet(a Arch, rng *rand.Rand) *Net {
 			w[i] = float32(rng.NormFloat64() * s)
 		}
 	}
-	he(n.W1, a.Bands*9)
+	he(n.W1, 2*a.Bands*9)
 	he(n.W2, a.C1*9)
 	he(n.W3, 2*a.C2)
 	he(n.W4, a.Hidden)
@@ -74,6 +76,7 @@ func (n *Net) bind(p []float32) {
 
 // work holds one sample's activations and gradients, reused across samples.
 type work struct {
+	xin            []float32 // input and anomaly channels
 	a1, p1, a2, p2 []float32 // conv1+relu, pool1, conv2+relu, pool2
 	i1, i2         []int32   // argmax of each pool window
 	feat           []float32 // global avg ++ global max
@@ -88,7 +91,8 @@ type work struct {
 func newWork(a Arch) *work {
 	t, t2, t4 := a.Tile, a.Tile/2, a.Tile/4
 	return &work{
-		a1: make([]float32, a.C1*t*t), p1: make([]float32, a.C1*t2*t2), i1: make([]int32, a.C1*t2*t2),
+		xin: make([]float32, 2*a.Bands*t*t),
+		a1:  make([]float32, a.C1*t*t), p1: make([]float32, a.C1*t2*t2), i1: make([]int32, a.C1*t2*t2),
 		a2: make([]float32, a.C2*t2*t2), p2: make([]float32, a.C2*t4*t4), i2: make([]int32, a.C2*t4*t4),
 		feat: make([]float32, 2*a.C2), imax: make([]int32, a.C2),
 		hid: make([]float32, a.Hidden), logits: make([]float32, a.Classes), probs: make([]float32, a.Classes),
@@ -107,7 +111,21 @@ func (n *Net) Forward(x []float32) ([]float32, float32) {
 
 func (n *Net) forward(w *work, x []float32) {
 	t, t2 := n.Tile, n.Tile/2
-	conv3(x, n.Bands, t, n.W1, n.B1, n.C1, w.a1)
+	plane := t * t
+	copy(w.xin, x[:n.Bands*plane])
+	for b := 0; b < n.Bands; b++ {
+		src := x[b*plane : (b+1)*plane]
+		var sum float32
+		for _, v := range src {
+			sum += v
+		}
+		mean := sum / float32(plane)
+		dst := w.xin[(n.Bands+b)*plane : (n.Bands+b+1)*plane]
+		for i, v := range src {
+			dst[i] = v - mean
+		}
+	}
+	conv3(w.xin, 2*n.Bands, t, n.W1, n.B1, n.C1, w.a1)
 	relu(w.a1)
 	maxPool2(w.a1, n.C1, t, w.p1, w.i1)
 	conv3(w.p1, n.C1, t2, n.W2, n.B2, n.C2, w.a2)
@@ -210,7 +228,7 @@ func (n *Net) backward(w *work, g *Net, x []float32, label int, cloudTarget, clo
 	// Pool 1, ReLU, conv 1 (no input gradient needed).
 	unpool(w.gp1, w.i1, w.ga1)
 	reluBack(w.a1, w.ga1)
-	conv3Back(x, n.Bands, n.Tile, n.W1, n.C1, w.ga1, g.W1, g.B1, nil)
+	conv3Back(w.xin, 2*n.Bands, n.Tile, n.W1, n.C1, w.ga1, g.W1, g.B1, nil)
 	return loss
 }
 

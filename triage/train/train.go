@@ -57,7 +57,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Seed:            20261122,
-		Arch:            Arch{Bands: 6, Tile: 32, C1: 12, C2: 24, Hidden: 32, Classes: len(Classes)},
+		Arch:            Arch{Bands: 6, Tile: 32, C1: 16, C2: 32, Hidden: 48, Classes: len(Classes)},
 		Scenes:          160,
 		Rules:           synth.Rules{CloudTileFraction: 0.7, WaterTileFraction: 0.4, RefLandFraction: 0.25, VesselMinCover: 0.25},
 		WindowsPerEvent: 3,
