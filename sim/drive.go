@@ -8,11 +8,37 @@ import (
 
 	"github.com/skysieve/skysieve/flight"
 	"github.com/skysieve/skysieve/sim/report"
+	"github.com/skysieve/skysieve/triage/scene"
 	"github.com/skysieve/skysieve/triage/synth"
 )
 
 // sampleEvery is the spacing of the queue samples in the report.
-const sampleEvery = time.Minute
+const sampleEvery = 2 * time.Minute
+
+// rendered is a capture's scene, generated ahead of its time.
+type rendered struct {
+	scene *scene.Scene
+	truth *synth.Truth
+}
+
+// renderAhead generates the captures' scenes in order on one goroutine,
+// a few ahead of the clock, so scene generation overlaps the waits for
+// the services to settle. The channel closes after the last capture.
+func (r *run) renderAhead(ctx context.Context) <-chan rendered {
+	out := make(chan rendered, 3)
+	go func() {
+		defer close(out)
+		for i := range r.world.Captures {
+			sc, tr := synth.Generate(Spec(&r.world.Captures[i], r.world.Events))
+			select {
+			case out <- rendered{sc, tr}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
 
 // drive moves the virtual clock from the scenario's start to its end.
 func (r *run) drive(ctx context.Context) error {
@@ -23,6 +49,9 @@ func (r *run) drive(ctx context.Context) error {
 		defer prog.Done()
 	}
 	nextSample := r.scn.Start
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.rendered = r.renderAhead(rctx)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -33,10 +62,15 @@ func (r *run) drive(ctx context.Context) error {
 		default:
 		}
 		now := r.clk.Now()
+		t0 := time.Now()
 		if err := r.captureDue(ctx, now); err != nil {
 			return err
 		}
+		t1 := time.Now()
 		r.settle(ctx)
+		r.wallCapture += t1.Sub(t0)
+		r.wallSettle += time.Since(t1)
+		r.steps++
 		r.notePassStarts(now)
 		if !now.Before(nextSample) {
 			r.sample(now)
@@ -57,7 +91,13 @@ func (r *run) captureDue(ctx context.Context, now time.Time) error {
 	for r.nextCapture < len(r.world.Captures) && !r.world.Captures[r.nextCapture].Time.After(now) {
 		i := r.nextCapture
 		c := &r.world.Captures[i]
-		sc, tr := synth.Generate(Spec(c, r.world.Events))
+		var rd rendered
+		select {
+		case rd = <-r.rendered:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		sc, tr := rd.scene, rd.truth
 		r.truths[i] = Summarize(c, r.world.Events, sc, tr)
 		r.rec.setWater(sc.ID, tr)
 		err := r.flights[c.Satellite].Submit(ctx, sc)
@@ -91,28 +131,48 @@ func (r *run) activity() int64 {
 	return n
 }
 
-// settle waits until neither the clock nor any counter has moved for
-// Quiet of wall time.
+// settle waits until the services have done what the last clock step
+// woke them for: no goroutine but this one running, ready or in a system
+// call (see busy), no clock activity and no counter moving, for Quiet of
+// wall time. It gives up after maxSettle, so a service that never rests
+// slows the run but cannot hang it.
 func (r *run) settle(ctx context.Context) {
+	const poll = 200 * time.Microsecond
+	const maxSettle = 500 * time.Millisecond
+	start := time.Now()
 	before := r.activity()
-	for {
+	var quietSince time.Time
+	for time.Since(start) < maxSettle {
 		changed := r.clk.Changed()
-		t := time.NewTimer(r.opts.Quiet)
+		t := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
 		case <-changed:
 			t.Stop()
+			r.settleWakes++
+			quietSince = time.Time{}
 			continue
 		case <-t.C:
 		}
-		after := r.activity()
-		if after == before {
+		if r.sched.busy() {
+			quietSince = time.Time{}
+			continue
+		}
+		if a := r.activity(); a != before {
+			before, quietSince = a, time.Time{}
+			continue
+		}
+		if quietSince.IsZero() {
+			quietSince = time.Now()
+			continue
+		}
+		if time.Since(quietSince) >= r.opts.Quiet {
 			return
 		}
-		before = after
 	}
+	r.settleTimeouts++
 }
 
 // inPassWindow reports whether some pass is in progress at now, or ended
@@ -170,8 +230,11 @@ func (r *run) nextStep(now, nextSample, end time.Time) time.Time {
 		early(p.LOS)
 	}
 	if r.inPassWindow(now) && !r.idle() {
+		r.busySteps++
 		if dl, ok := r.clk.NextDeadline(); ok {
-			early(dl)
+			// Timers due within MinStep fire together at the step, in
+			// deadline order; frames due in it reach ground together.
+			early(maxTime(dl, now.Add(r.opts.MinStep)))
 		}
 		early(now.Add(r.opts.MaxStep))
 	}
@@ -216,4 +279,11 @@ func (r *run) status(now time.Time) report.Status {
 		}
 	}
 	return st
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,10 +44,13 @@ type Options struct {
 	// Logger receives the services' logs. Nil discards them.
 	Logger *slog.Logger
 	// Quiet is how long (wall time) nothing may happen before the services
-	// count as settled between clock steps. Default 3 ms.
+	// count as settled between clock steps (default 500 µs; see settle).
 	Quiet time.Duration
-	// MaxStep bounds a clock step while a pass is busy. Default 1 s.
-	MaxStep time.Duration
+	// MaxStep bounds a clock step while a pass is busy (default 10 s);
+	// MinStep is the clock's resolution then (default 200 ms): timers due
+	// within it fire together, and flight sends in bursts of that much
+	// airtime.
+	MaxStep, MinStep time.Duration
 }
 
 // run holds one simulation's moving parts.
@@ -65,12 +69,19 @@ type run struct {
 	consumer *consumer.Consumer
 
 	errc        <-chan error
+	rendered    <-chan rendered
 	truths      []CaptureTruth
 	submitted   int
 	refused     int
 	queue       []report.QueuePoint
 	passQueue   map[int]int64 // pass index → flight queue bytes at AOS
 	nextCapture int
+	// Where the wall time went, for the report's counters.
+	steps                       int64
+	settleWakes, settleTimeouts int64
+	busySteps                   int64
+	sched                       *sched
+	wallCapture, wallSettle     time.Duration
 }
 
 // Run simulates the scenario end to end and returns the report.
@@ -80,10 +91,13 @@ func Run(ctx context.Context, scn *scenario.Scenario, opts Options) (*report.Rep
 		return nil, fmt.Errorf("%w: scene.bands = %v: the scene generator draws exactly %v", ErrScenario, scn.Scene.Bands, scene.DefaultBands)
 	}
 	if opts.Quiet <= 0 {
-		opts.Quiet = 3 * time.Millisecond
+		opts.Quiet = 500 * time.Microsecond
 	}
 	if opts.MaxStep <= 0 {
-		opts.MaxStep = time.Second
+		opts.MaxStep = 10 * time.Second
+	}
+	if opts.MinStep <= 0 {
+		opts.MinStep = 200 * time.Millisecond
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -106,7 +120,7 @@ func Run(ctx context.Context, scn *scenario.Scenario, opts Options) (*report.Rep
 	}
 	r := &run{scn: scn, opts: opts, geo: geo, world: w, clk: clock.NewVirtual(scn.Start), log: logger,
 		relays: map[string]*channel.Relay{}, flights: map[string]*flight.Service{},
-		truths: make([]CaptureTruth, len(w.Captures)), passQueue: map[int]int64{}}
+		truths: make([]CaptureTruth, len(w.Captures)), passQueue: map[int]int64{}, sched: newSched()}
 
 	tcfg := opts.Triage
 	if tcfg.Thresholds == nil {
@@ -143,11 +157,17 @@ func Run(ctx context.Context, scn *scenario.Scenario, opts Options) (*report.Rep
 // with several satellites each antenna–spacecraft stream is its own
 // receiver, so their link sequence numbers never meet in one anti-replay
 // window.
+// Ground station ids may not hold spaces, dots, slashes, * or >.
 func (r *run) stationName(sat, station string) string {
 	if len(r.geo.TLEs) > 1 {
-		return station + "/" + sat
+		station += "_" + sat
 	}
-	return station
+	return strings.Map(func(c rune) rune {
+		if c == ' ' || c == '.' || c == '/' || c == '*' || c == '>' {
+			return '_'
+		}
+		return c
+	}, station)
 }
 
 // start brings up ground, the relays, flight and the consumer, each
@@ -204,6 +224,11 @@ func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
 		fcfg.RadioListen = "127.0.0.1:0"
 		fcfg.RadioPeer = rl.FlightAddr().String()
 		fcfg.MetricsAddr = ""
+		// Send in bursts of up to a clock step of airtime.
+		fcfg.PacingQuantum = r.opts.MinStep
+		// With everything sent and awaiting a report, re-plan as often as
+		// ground reports (every 5 s) rather than every second.
+		fcfg.ReplanIdle = 5 * time.Second
 		fcfg.Clock, fcfg.Logger = r.clk, r.log.With("satellite", sat)
 		fs, err := flight.New(fcfg)
 		if err != nil {

@@ -21,7 +21,6 @@ type Scenario struct {
 	Seed int64 `mapstructure:"seed"`
 	// Start is the simulated start time, RFC 3339.
 	Start    time.Time     `mapstructure:"-"`
-	StartRaw string        `mapstructure:"start"`
 	Duration time.Duration `mapstructure:"duration"`
 	// TLEFile holds one or more 2- or 3-line element sets.
 	TLEFile string `mapstructure:"tle_file"`
@@ -165,11 +164,19 @@ func Load(path, baseDir string) (*Scenario, error) {
 	if err := v.Unmarshal(&s); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w: %v", path, ErrInvalid, err)
 	}
-	t, err := time.Parse(time.RFC3339, s.StartRaw)
-	if err != nil {
-		return nil, fmt.Errorf("scenario %s: %w: start %q is not an RFC 3339 time", path, ErrInvalid, s.StartRaw)
+	// YAML reads an unquoted timestamp as a time, a quoted one as a string.
+	switch st := v.Get("start").(type) {
+	case time.Time:
+		s.Start = st.UTC()
+	case string:
+		t, err := time.Parse(time.RFC3339, st)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w: start = %q is not an RFC 3339 time", path, ErrInvalid, st)
+		}
+		s.Start = t.UTC()
+	default:
+		return nil, fmt.Errorf("scenario %s: %w: start = %v is not an RFC 3339 time", path, ErrInvalid, st)
 	}
-	s.Start = t.UTC()
 	// Names set in the file are relative to the file; defaults are
 	// relative to baseDir (the project root).
 	fileDir := baseDir

@@ -48,10 +48,13 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadOverrides(t *testing.T) {
-	p := writeFiles(t, "seed: 7\nduration: 3h\nscene:\n  width_px: 256\n  interval: 30s\nchannel:\n  loss_bad: 0.3\n")
+	p := writeFiles(t, "seed: 7\nstart: 2026-11-21T06:00:00Z\nduration: 3h\nscene:\n  width_px: 256\n  interval: 30s\nchannel:\n  loss_bad: 0.3\n")
 	s, err := Load(p, "")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !s.Start.Equal(time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)) {
+		t.Fatalf("unquoted start read as %v", s.Start)
 	}
 	if s.Seed != 7 || s.Duration != 3*time.Hour || s.Scene.WidthPx != 256 || s.Scene.HeightPx != 512 ||
 		s.Scene.Interval != 30*time.Second || s.Channel.LossBad != 0.3 {
