@@ -45,7 +45,7 @@ func FuzzUplinkReport(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &Service{log: testLogger(t), clock: clk, store: st, sender: sender, needs: map[link.ItemRef]int{}}
+		s := &Service{log: testLogger(t), clock: clk, store: st, sender: sender, needs: map[link.ItemRef]int{}, doneRefs: map[link.ItemRef]struct{}{}}
 		s.cfg.Link = link.DefaultConfig()
 		s.cfg.MaxPlanItems = 10
 		p := &pass{name: "p1", items: map[link.ItemRef]*linkItem{},

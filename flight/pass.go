@@ -94,6 +94,8 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 	framesBefore := s.stats.framesSent.Load()
 	defer func() {
 		s.flushAll(p)
+		// The next pass reads symbol indices back from the store.
+		s.syncCustody()
 		s.setInPass(false)
 		s.log.Info("pass end", "pass", name, "frames", s.stats.framesSent.Load()-framesBefore)
 	}()
@@ -353,13 +355,8 @@ func (s *Service) flushItem(p *pass, li *linkItem) {
 	if len(li.pending) == 0 {
 		return
 	}
-	err := s.store.MarkSent(li.storeID, custodyPass(p.name, li.ref.Kind), li.pending)
-	switch {
-	case err == nil, errors.Is(err, store.ErrReleased), errors.Is(err, store.ErrNotFound):
-		li.pending = li.pending[:0]
-	default:
-		s.log.Error("custody not recorded", "ref", li.ref, "err", err)
-	}
+	s.recordSent(li.storeID, custodyPass(p.name, li.ref.Kind), li.pending)
+	li.pending = nil
 }
 
 func (s *Service) flushAll(p *pass) {
@@ -400,11 +397,11 @@ func (s *Service) handleReport(p *pass, rep report.Report) {
 		delete(s.needs, ref)
 		if p != nil {
 			if li, ok := p.items[ref]; ok {
-				// The send loop may hold li: need 0 stops it. The encoder
-				// goes; the done mark keeps the part from being reloaded.
+				// The send loop may hold li: need 0 stops it, and keeps it
+				// out of plans for the rest of the pass. The encoder goes.
 				li.need, li.unreported = 0, 0
+				li.enc = nil
 				s.flushItem(p, li)
-				delete(p.items, ref)
 			}
 		}
 		s.complete(ref)
@@ -449,32 +446,23 @@ type reportParts struct {
 	mentioned map[link.ItemRef]bool
 }
 
-// complete records that the ground holds part ref, and acknowledges the
-// detection once every part it has is complete.
+// maxDoneRefs bounds the memory of parts known complete; past it the
+// memory starts again (a forgotten part costs one store read).
+const maxDoneRefs = 1 << 17
+
+// complete hands a part the ground holds to the custody writer, once.
 func (s *Service) complete(ref link.ItemRef) {
 	if ref.Kind != link.KindRecord && ref.Kind != link.KindChip {
 		return
 	}
-	id := link.FormatID(ref.ID)
-	e, err := s.store.Get(id)
-	if err != nil {
-		return // already released, or not ours
+	if _, seen := s.doneRefs[ref]; seen {
+		return // ground repeats completions in every report
 	}
-	if !partDone(e.Sent, ref.Kind) {
-		if err := s.store.MarkSent(id, custodyPass(donePass, ref.Kind), []int{0}); err != nil {
-			s.log.Error("custody: cannot mark part complete", "ref", ref, "err", err)
-			return
-		}
-		e.Sent = append(e.Sent, store.Sent{Pass: custodyPass(donePass, ref.Kind)})
+	if len(s.doneRefs) >= maxDoneRefs {
+		clear(s.doneRefs)
 	}
-	if !partDone(e.Sent, link.KindRecord) || len(e.Item.Chip) > 0 && !partDone(e.Sent, link.KindChip) {
-		return
-	}
-	if err := s.store.Ack(id); err != nil {
-		s.log.Error("custody: ack failed", "id", id, "err", err)
-		return
-	}
-	s.stats.acked.Add(1)
+	s.doneRefs[ref] = struct{}{}
+	s.recordComplete(ref)
 }
 
 // uplinkLoop reads uplink frames, verifies them and hands the reports to

@@ -44,7 +44,9 @@ type Service struct {
 	// and the reserved security sequence mark.
 	reports     chan report.Report
 	needs       map[link.ItemRef]int
+	doneRefs    map[link.ItemRef]struct{}
 	reportEpoch uint64
+	custody     chan custodyWrite
 	partial     *reportParts
 	seqReserved uint64
 	closeOnce   sync.Once
@@ -70,13 +72,14 @@ func New(cfg Config) (*Service, error) {
 		return nil, badKey("data_dir", cfg.DataDir, err.Error())
 	}
 	s := &Service{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		clock:   cfg.Clock,
-		wake:    make(chan struct{}, 1),
-		ready:   make(chan struct{}),
-		reports: make(chan report.Report, 64),
-		needs:   map[link.ItemRef]int{},
+		cfg:      cfg,
+		log:      cfg.Logger,
+		clock:    cfg.Clock,
+		wake:     make(chan struct{}, 1),
+		ready:    make(chan struct{}),
+		reports:  make(chan report.Report, 64),
+		needs:    map[link.ItemRef]int{},
+		doneRefs: map[link.ItemRef]struct{}{},
 	}
 	s.metrics = newMetrics(s)
 	opts := cfg.Store
@@ -147,6 +150,12 @@ func (s *Service) Run(ctx context.Context) error {
 	if s.cfg.SpoolDir != "" {
 		start("intake", s.intakeLoop)
 	}
+	s.custody = make(chan custodyWrite, 4096)
+	custodyDone := make(chan struct{})
+	go func() {
+		defer close(custodyDone)
+		s.custodyWriter(s.custody)
+	}()
 	start("uplink", s.uplinkLoop)
 	start("radio", s.radioLoop)
 	start("sweep", func(ctx context.Context) error {
@@ -157,6 +166,10 @@ func (s *Service) Run(ctx context.Context) error {
 	<-ctx.Done()
 	// Closing the radio unblocks a pending uplink read.
 	wg.Wait()
+	// Every loop is done: the last custody records go to the store before
+	// it closes.
+	close(s.custody)
+	<-custodyDone
 	close(errc)
 	err := <-errc
 	s.log.Info("flight stopped", "err", err)
