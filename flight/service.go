@@ -26,6 +26,9 @@ type Service struct {
 	clock   clock.Clock
 	store   *store.Store
 	triager Triager
+	// ownedTriage is the engine New built (closed with the service); a
+	// Config.Triager belongs to the caller.
+	ownedTriage *triage.Triage
 	radio   Radio
 	ownsRad bool
 	sender  *link.Sender
@@ -191,8 +194,8 @@ func (s *Service) doClose() {
 			s.log.Error("closing store", "err", err)
 		}
 	}
-	if c, ok := s.triager.(interface{ Close() error }); ok {
-		_ = c.Close()
+	if s.ownedTriage != nil {
+		_ = s.ownedTriage.Close()
 	}
 }
 
@@ -227,7 +230,7 @@ func (s *Service) setupTriage() error {
 	if err != nil {
 		return fmt.Errorf("%w: triage: %w", ErrConfig, err)
 	}
-	s.triager = t
+	s.triager, s.ownedTriage = t, t
 	return nil
 }
 
