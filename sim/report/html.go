@@ -209,8 +209,8 @@ func (r *Report) timelineSVG() string {
 		satColour[s] = palette[i%len(palette)]
 	}
 	rowH := 22.0
-	c := newChart(1000, 60+rowH*float64(max(len(names), 1)))
-	c.left = 130
+	c := newChart(1000, 80+rowH*float64(max(len(names), 1)))
+	c.left, c.top = 130, 36
 	c.x0, c.x1 = 0, math.Max(r.DurationS/3600, 1e-3)
 	c.y0, c.y1 = 0, float64(max(len(names), 1))
 	c.frame("simulated time (hours)", "")
@@ -232,7 +232,7 @@ func (r *Report) timelineSVG() string {
 		leg = append(leg, [2]string{s, satColour[s]})
 	}
 	if len(leg) > 0 {
-		c.top = 2
+		c.top = 2 // the legend goes above the plot area
 		c.legend(leg...)
 	}
 	return c.done()
@@ -257,9 +257,10 @@ func (r *Report) cdfSVG() string {
 	c.x1 = math.Pow(10, math.Ceil(math.Log10(hi*1.01)))
 	c.y0, c.y1 = 0, 1
 	c.frame("latency from capture to responder (log scale)", "fraction of critical detections")
-	for e := math.Log10(c.x0); e <= math.Log10(c.x1)+1e-9; e++ {
-		v := math.Pow(10, e)
-		c.xTick(v, dur(v))
+	for _, v := range []float64{0.01, 0.1, 1, 10, 60, 600, 3600, 6 * 3600, 86400, 7 * 86400} {
+		if v >= c.x0 && v <= c.x1 {
+			c.xTick(v, tickDur(v))
+		}
 	}
 	for _, y := range []float64{0, 0.25, 0.5, 0.75, 0.99} {
 		c.yTick(y, fmt.Sprintf("%g", y))
@@ -284,6 +285,22 @@ func (r *Report) cdfSVG() string {
 	c.legend([2]string{fmt.Sprintf("Skysieve (%d)", len(r.Plot.Latencies)), colSkysieve},
 		[2]string{fmt.Sprintf("baseline (%d)", len(r.Plot.BaseLatencies)), colBaseline})
 	return c.done()
+}
+
+// tickDur labels a time axis tick compactly.
+func tickDur(s float64) string {
+	switch {
+	case s < 1:
+		return fmt.Sprintf("%gms", s*1000)
+	case s < 60:
+		return fmt.Sprintf("%gs", s)
+	case s < 3600:
+		return fmt.Sprintf("%gmin", s/60)
+	case s < 86400:
+		return fmt.Sprintf("%gh", s/3600)
+	default:
+		return fmt.Sprintf("%gd", s/86400)
+	}
 }
 
 // mapSVG draws the world (equirectangular) with captures, stations, events
@@ -314,8 +331,12 @@ func (r *Report) mapSVG() string {
 	}
 	for _, s := range r.Plot.StationsAt {
 		x, y := px(s.LonDeg), py(s.LatDeg)
-		fmt.Fprintf(&b, `<path d="M%.1f %.1f l5 9 h-10 z" fill="#333"><title>%s</title></path><text x="%.1f" y="%.1f" fill="#333">%s</text>`,
-			x, y-6, html.EscapeString(s.Name), x+6, y+3, html.EscapeString(s.Name))
+		anchor, tx := "start", x+6
+		if x > w-90 {
+			anchor, tx = "end", x-6
+		}
+		fmt.Fprintf(&b, `<path d="M%.1f %.1f l5 9 h-10 z" fill="#333"><title>%s</title></path><text x="%.1f" y="%.1f" fill="#333" text-anchor="%s">%s</text>`,
+			x, y-6, html.EscapeString(s.Name), tx, y+3, anchor, html.EscapeString(s.Name))
 	}
 	for _, e := range r.Plot.Events {
 		col := classColour[e.Class]

@@ -54,6 +54,9 @@ type Scene struct {
 	// CoastKm: scenes are taken over land and over sea within this distance
 	// of land (where vessels and floods matter); the open ocean is skipped.
 	CoastKm float64 `mapstructure:"coast_km"`
+	// MaxLatDeg: no scenes poleward of this latitude (ice sheets are not
+	// what the mission images).
+	MaxLatDeg float64 `mapstructure:"max_lat_deg"`
 }
 
 // RawBytes is the size of one scene as the camera stores it.
@@ -122,6 +125,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("scene.interval", "60s")
 	v.SetDefault("scene.min_sun_elevation_deg", 10.0)
 	v.SetDefault("scene.coast_km", 200.0)
+	v.SetDefault("scene.max_lat_deg", 70.0)
 	v.SetDefault("events.fires", 30)
 	v.SetDefault("events.floods", 12)
 	v.SetDefault("events.vessels", 40)
@@ -241,6 +245,8 @@ func (s *Scenario) Validate() error {
 		return bad("scene.min_sun_elevation_deg", s.Scene.MinSunElevationDeg, "must be in [-90, 90]")
 	case s.Scene.CoastKm < 0:
 		return bad("scene.coast_km", s.Scene.CoastKm, "must not be negative")
+	case !(s.Scene.MaxLatDeg > 0 && s.Scene.MaxLatDeg <= 90):
+		return bad("scene.max_lat_deg", s.Scene.MaxLatDeg, "must be in (0, 90]")
 	case s.Events.Fires < 0:
 		return bad("events.fires", s.Events.Fires, "must not be negative")
 	case s.Events.Floods < 0:

@@ -100,6 +100,9 @@ func Build(scn *scenario.Scenario, tracks map[string]Track) (*World, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%w: %s at %s: %v", ErrTrack, name, t.Format(time.RFC3339), err)
 			}
+			if math.Abs(lat) > sc.MaxLatDeg {
+				continue
+			}
 			sun := SunElevationDeg(t, lat, lon)
 			if sun < sc.MinSunElevationDeg {
 				continue

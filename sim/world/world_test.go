@@ -143,6 +143,9 @@ func TestBuildProperties(t *testing.T) {
 		if i > 0 && c.Time.Before(w.Captures[i-1].Time) {
 			t.Fatalf("capture %d out of time order", i)
 		}
+		if math.Abs(c.CenterLatDeg) > scn.Scene.MaxLatDeg {
+			t.Fatalf("capture %s beyond %v° latitude", c.ID, scn.Scene.MaxLatDeg)
+		}
 		if c.SunElevationDeg < scn.Scene.MinSunElevationDeg {
 			t.Fatalf("capture %s in the dark (%.1f°)", c.ID, c.SunElevationDeg)
 		}
