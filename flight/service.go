@@ -29,10 +29,10 @@ type Service struct {
 	// ownedTriage is the engine New built (closed with the service); a
 	// Config.Triager belongs to the caller.
 	ownedTriage *triage.Triage
-	radio   Radio
-	ownsRad bool
-	sender  *link.Sender
-	metrics *metrics
+	radio       Radio
+	ownsRad     bool
+	sender      *link.Sender
+	metrics     *metrics
 
 	intakePaused atomic.Bool
 	stats        counters
