@@ -16,15 +16,19 @@ type keyed struct {
 	idx int
 }
 
-// sortKey orders by class ascending, then density descending. Density is a
-// non-negative float, whose bit pattern orders like its value; its top 56
-// bits (relative precision 2⁻⁴⁵) are kept and inverted.
+// sortKey orders by class ascending, then density descending: the class
+// in bits 32..39 above the inverted bits of the density as a float32 (a
+// non-negative float's bit pattern orders like its value). Densities equal
+// to float32 precision (2⁻²⁴ relative) tie and are ordered by ID.
 func sortKey(class int, density float64) uint64 {
-	const low56 = 1<<56 - 1
-	return uint64(class)<<56 | (^(math.Float64bits(density) >> 7) & low56)
+	return uint64(class)<<32 | uint64(^math.Float32bits(float32(density)))
 }
 
-// orderItems sorts by key with an LSD radix sort (one pass per byte that
+// radixBits is the digit width of the radix sort: four passes cover the
+// 40-bit keys, and 2048 counters stay in L1 cache.
+const radixBits = 11
+
+// orderItems sorts by key with an LSD radix sort (one pass per digit that
 // differs), then orders runs of equal keys by ID so the result does not
 // depend on the queue's order.
 func orderItems(ks []keyed, items []Item) []keyed {
@@ -36,14 +40,15 @@ func orderItems(ks []keyed, items []Item) []keyed {
 	for _, k := range ks[1:] {
 		diff |= k.key ^ ks[0].key
 	}
-	var count [256]int
-	for shift := 0; shift < 64; shift += 8 {
-		if (diff>>shift)&0xff == 0 {
+	const mask = 1<<radixBits - 1
+	var count [1 << radixBits]int
+	for shift := 0; shift < 40; shift += radixBits {
+		if (diff>>shift)&mask == 0 {
 			continue
 		}
-		count = [256]int{}
+		count = [1 << radixBits]int{}
 		for _, k := range ks {
-			count[(k.key>>shift)&0xff]++
+			count[(k.key>>shift)&mask]++
 		}
 		pos := 0
 		for b, c := range count {
@@ -51,7 +56,7 @@ func orderItems(ks []keyed, items []Item) []keyed {
 			pos += c
 		}
 		for _, k := range ks {
-			b := (k.key >> shift) & 0xff
+			b := (k.key >> shift) & mask
 			buf[count[b]] = k
 			count[b]++
 		}
