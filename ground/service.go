@@ -587,6 +587,12 @@ func (s *Service) processBatch(batch []rxFrame) error {
 		log := tx.Bucket(bucketSymbols)
 		puts := 0
 		tx.OnCommit(func() { s.symbols.Add(int64(puts)) })
+		// Accepted symbols are staged and written at the end of the batch,
+		// except those of items the batch completes: they would be
+		// deleted in this same transaction anyway.
+		type staged struct{ key, pkt []byte }
+		pending := map[link.ItemRef][]staged{}
+		var order []link.ItemRef
 		for _, f := range batch {
 			res, err := s.rx.Receive(f.data, f.station)
 			// Counted once the transaction commits: a frame counts as
@@ -600,12 +606,13 @@ func (s *Service) processBatch(batch []rxFrame) error {
 				if sym.Outcome != reassembly.Accepted {
 					continue
 				}
-				if err := log.Put(symbolKey(sym.Ref, sym.Index), bytes.Clone(sym.Packet)); err != nil {
-					return err
+				if _, ok := pending[sym.Ref]; !ok {
+					order = append(order, sym.Ref)
 				}
-				puts++
+				pending[sym.Ref] = append(pending[sym.Ref], staged{symbolKey(sym.Ref, sym.Index), bytes.Clone(sym.Packet)})
 			}
 			for _, it := range res.Completed {
+				delete(pending, it.Ref)
 				ref, err := s.completeTx(tx, it, f.station, pass, f.rxWall)
 				if err != nil {
 					return err
@@ -613,6 +620,14 @@ func (s *Service) processBatch(batch []rxFrame) error {
 				if ref != "" {
 					notices = append(notices, notice{ref, f.rxWall})
 				}
+			}
+		}
+		for _, ref := range order {
+			for _, st := range pending[ref] {
+				if err := log.Put(st.key, st.pkt); err != nil {
+					return err
+				}
+				puts++
 			}
 		}
 		return nil

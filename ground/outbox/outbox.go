@@ -34,14 +34,43 @@ type Entry struct {
 	ID string `json:"id"`
 	// Priority orders the queue, highest first; in [0, 1].
 	Priority float64 `json:"priority"`
-	// Payload is the reassembled item.
-	Payload []byte `json:"payload"`
+	// Payload is the reassembled item (stored raw after the JSON header).
+	Payload []byte `json:"-"`
 	// Station, Pass and DownlinkTime describe the delivery.
 	Station      string    `json:"station"`
 	Pass         string    `json:"pass,omitempty"`
 	DownlinkTime time.Time `json:"downlink_time"`
 	// Key is the queue key, set by the outbox.
 	Key []byte `json:"-"`
+}
+
+// encodeEntry stores e as a 4-byte big-endian header length, the JSON
+// header, and the raw payload (no base64: chips are most of the bytes).
+func encodeEntry(e *Entry) ([]byte, error) {
+	meta, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: encode %s: %w", e.Ref(), err)
+	}
+	val := make([]byte, 0, 4+len(meta)+len(e.Payload))
+	val = binary.BigEndian.AppendUint32(val, uint32(len(meta)))
+	val = append(val, meta...)
+	return append(val, e.Payload...), nil
+}
+
+func decodeEntry(v []byte) (*Entry, error) {
+	if len(v) < 4 {
+		return nil, fmt.Errorf("%d bytes is shorter than the header length", len(v))
+	}
+	n := binary.BigEndian.Uint32(v)
+	if uint64(n) > uint64(len(v)-4) {
+		return nil, fmt.Errorf("header of %d bytes in a %d-byte entry", n, len(v))
+	}
+	e := new(Entry)
+	if err := json.Unmarshal(v[4:4+n], e); err != nil {
+		return nil, err
+	}
+	e.Payload = append([]byte(nil), v[4+n:]...)
+	return e, nil
 }
 
 // Ref is the entry's "kind/id".
@@ -102,9 +131,9 @@ func (o *Outbox) EnqueueTx(tx *bolt.Tx, e *Entry) (bool, error) {
 		return false, err
 	}
 	key := queueKey(e.Priority, seq)
-	val, err := json.Marshal(e)
+	val, err := encodeEntry(e)
 	if err != nil {
-		return false, fmt.Errorf("outbox: encode %s: %w", e.Ref(), err)
+		return false, err
 	}
 	if err := q.Put(key, val); err != nil {
 		return false, err
@@ -151,8 +180,8 @@ func (o *Outbox) Peek(n int) ([]*Entry, error) {
 	err := o.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketQueue).Cursor()
 		for k, v := c.First(); k != nil && len(out) < n; k, v = c.Next() {
-			e := new(Entry)
-			if err := json.Unmarshal(v, e); err != nil {
+			e, err := decodeEntry(v)
+			if err != nil {
 				return fmt.Errorf("%w: key %x: %v", ErrCorrupt, k, err)
 			}
 			e.Key = append([]byte(nil), k...)

@@ -120,3 +120,25 @@ func TestQueueKeyOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestEntryRoundTrip(t *testing.T) {
+	e := &Entry{Kind: "chip", ID: "00ff", Priority: 0.25, Payload: []byte{0, 1, 0xC0, 0xFF}, Station: "s",
+		Pass: "s/p", DownlinkTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	v, err := encodeEntry(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeEntry(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Kind != e.Kind || got.ID != e.ID || got.Priority != e.Priority || string(got.Payload) != string(e.Payload) ||
+		got.Station != e.Station || got.Pass != e.Pass || !got.DownlinkTime.Equal(e.DownlinkTime) {
+		t.Fatalf("round trip %+v, want %+v", got, e)
+	}
+	for _, bad := range [][]byte{nil, {0, 0}, {0, 0, 0, 9, '{'}, {0, 0, 0, 1, 'x'}} {
+		if _, err := decodeEntry(bad); err == nil {
+			t.Errorf("decodeEntry(%v) accepted", bad)
+		}
+	}
+}
