@@ -150,7 +150,7 @@ func TestBenchJSON(t *testing.T) {
 		"publish_samples":            dets,
 		"sync_always":                true,
 		"gomaxprocs_frames":          1,
-		"method":                     "frames_per_s: median of 3 runs of 30000 frames through the ground's process path (link.Receiver verify+decrypt+reassemble, bbolt symbol log with one fsync per 512-frame batch, outbox) at GOMAXPROCS=1; publish: 400 one-frame detections over UDP every 5 ms to a running service with embedded nats-server (sync_interval always); wall time from frame reception to JetStream ack",
+		"method":                     "frames_per_s: median of 3 runs of 30000 frames through the ground's process path (link.Receiver verify+decrypt+reassemble, bbolt symbol log and outbox, one fsync per batch of up to 2048 frames) at GOMAXPROCS=1; publish: 400 one-frame detections over UDP every 5 ms to a running service with embedded nats-server (sync_interval always); wall time from frame reception to JetStream ack",
 	}
 	b, _ := json.MarshalIndent(out, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, "ground.json"), b, 0o644); err != nil {

@@ -12,7 +12,8 @@
 // recognised locally and not queued twice. (JetStream's create-only publish
 // is the second line of defence; see package bus.)
 //
-// Buckets: "outbox" (key: inverted priority ‖ sequence → entry JSON),
+// Buckets: "outbox" (key: inverted priority ‖ sequence → entry: JSON header
+// and raw payload),
 // "outbox.byref" (kind/id → queue key) and "outbox.published"
 // (kind/id → publish time).
 package outbox
