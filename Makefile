@@ -38,10 +38,11 @@ flight-arm64: arm64-deps ort
 	@mkdir -p bin
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc $(GO) build -o bin/flight-arm64 ./flight/cmd/flight
 
-# The main job: until the simulator lands, a real end-to-end smoke run of
-# what exists (ONNX Runtime loaded, a model run and checked).
+# The main job: a simulated day (default scenario: real ONNX Runtime triage,
+# real flight and ground services, embedded NATS JetStream, lossy UDP channel)
+# against the raw-downlink baseline; ends with the summary and the report path.
 run: build
-	./bin/flight selftest
+	./bin/sim run --json out/sim/report.json --html out/sim
 
 # The closing line of `make test` is the Go tests' "N passed, N failed, N skipped".
 test: fuzz-short test-arm64 test-go

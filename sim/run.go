@@ -47,7 +47,7 @@ type Options struct {
 	// count as settled between clock steps (default 500 µs; see settle).
 	Quiet time.Duration
 	// MaxStep bounds a clock step while a pass is busy (default 10 s);
-	// MinStep is the clock's resolution then (default 200 ms): timers due
+	// MinStep is the clock's resolution then (default 1 s): timers due
 	// within it fire together, and flight sends in bursts of that much
 	// airtime.
 	MaxStep, MinStep time.Duration
@@ -97,7 +97,7 @@ func Run(ctx context.Context, scn *scenario.Scenario, opts Options) (*report.Rep
 		opts.MaxStep = 10 * time.Second
 	}
 	if opts.MinStep <= 0 {
-		opts.MinStep = 200 * time.Millisecond
+		opts.MinStep = time.Second
 	}
 	logger := opts.Logger
 	if logger == nil {
