@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/flight/store"
@@ -33,10 +34,12 @@ type Triager interface {
 // Under store back-pressure it returns an error wrapping ErrBackPressure
 // after storing what the store admitted (urgent classes still go in).
 func (s *Service) Submit(ctx context.Context, sc *scene.Scene) error {
+	start := time.Now() // triage cost is real CPU time, whatever the clock
 	res, err := s.triager.Triage(ctx, sc)
 	if err != nil {
 		return fmt.Errorf("flight: triage scene %s: %w", sc.ID, err)
 	}
+	s.stats.triageNanos.Add(uint64(time.Since(start)))
 	s.stats.scenesTriaged.Add(1)
 	return s.storeDetections(ctx, sc.ID, res.Detections)
 }

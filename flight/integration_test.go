@@ -206,6 +206,9 @@ func TestDeliveryAcrossRestart(t *testing.T) {
 	rs.s.SetContacts([]contact.Contact{c1})
 	waitFor(t, time.Minute, "contact 1 to end", func() bool { return time.Now().After(c1.LOS.Add(500 * time.Millisecond)) })
 	st1 := rs.s.Stats()
+	if st1.LastPass.Name == "" || st1.LastPass.Frames == 0 || st1.LastPass.Frames != st1.FramesSent || st1.ScenesTriaged == 0 || st1.TriageSeconds <= 0 {
+		t.Fatalf("pass and triage stats after contact 1: %+v", st1)
+	}
 	done1, _, sent1, _ := g.snapshot()
 	if capFrames := int(rate1*dur1.Seconds()/frameBits) + 1; sent1 > capFrames {
 		t.Fatalf("contact 1 carried %d frames, its capacity is %d", sent1, capFrames)

@@ -51,13 +51,14 @@ var (
 	descAcked       = desc("acknowledged_total", "Detections whose custody passed to the ground.")
 	descHousekeeper = desc("housekeeping_sent_total", "Housekeeping packets sent.")
 	descRadioErrors = desc("radio_errors_total", "Frames the radio failed to send.")
+	descTriageSecs  = desc("triage_seconds_total", "Time spent triaging scenes.")
 )
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descQueueItems, descQueueBytes, descStored, descHighWater, descHardLimit, descFile,
 		descDeleted, descScenes, descDetections, descPaused, descInContact, descPasses, descFrames, descBytesSent,
-		descSymbols, descReports, descAcked, descHousekeeper, descRadioErrors} {
+		descSymbols, descReports, descAcked, descHousekeeper, descRadioErrors, descTriageSecs} {
 		ch <- d
 	}
 }
@@ -107,6 +108,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	c(descAcked, st.Acked)
 	c(descHousekeeper, st.Housekeeping)
 	c(descRadioErrors, st.RadioErrors)
+	ch <- prometheus.MustNewConstMetric(descTriageSecs, prometheus.CounterValue, st.TriageSeconds)
 }
 
 // listen binds addr and returns the server for /metrics, /livez, /readyz.

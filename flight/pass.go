@@ -91,13 +91,26 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 	s.setInPass(true)
 	s.stats.passes.Add(1)
 	s.log.Info("pass start", "pass", name, "contact_start", c.Start, "contact_end", c.End, "capacity_bytes", int64(c.CapacityBits()/8))
-	framesBefore := s.stats.framesSent.Load()
+	before := s.Stats()
+	passStats := func() PassStats {
+		now := s.Stats()
+		return PassStats{Name: name, Start: c.Start, End: c.End,
+			Frames: now.FramesSent - before.FramesSent, Symbols: now.SymbolsSent - before.SymbolsSent,
+			RepairSymbols: now.RepairSymbols - before.RepairSymbols, Acked: now.Acked - before.Acked}
+	}
+	s.mu.Lock()
+	s.lastPass = PassStats{Name: name, Start: c.Start, End: c.End}
+	s.mu.Unlock()
 	defer func() {
 		s.flushAll(p)
 		// The next pass reads symbol indices back from the store.
 		s.syncCustody()
+		ps := passStats()
+		s.mu.Lock()
+		s.lastPass = ps
+		s.mu.Unlock()
 		s.setInPass(false)
-		s.log.Info("pass end", "pass", name, "frames", s.stats.framesSent.Load()-framesBefore)
+		s.log.Info("pass end", "pass", name, "frames", ps.Frames, "symbols", ps.Symbols, "repair_symbols", ps.RepairSymbols, "acked", ps.Acked)
 	}()
 	idle := s.cfg.ReplanIdle
 	for ctx.Err() == nil {
@@ -146,7 +159,7 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 // replan loads the queue (what the remaining contact could carry, with a
 // margin for choice) and plans the rest of the contact.
 func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error) {
-	rest := p.contact.From(now)
+	rest := p.contact.From(now) // what the plan may fill
 	// Read what the rest of the contact could carry, plus a quarter for the
 	// planner's choice (Next returns payloads, so not the whole queue).
 	budget := int64(rest.CapacityBits()/8*1.25) + 1
@@ -166,7 +179,7 @@ func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error)
 			Need: min(li.need, li.enc.K()), Unreported: li.unreported,
 		}
 	}
-	pl, err := plan.Make(rest, items, plan.Options{Confidence: s.cfg.PlanConfidence})
+	pl, err := plan.Replan(p.contact, now, items, plan.Options{Confidence: s.cfg.PlanConfidence})
 	if err != nil {
 		return plan.Plan{}, nil, fmt.Errorf("plan: %w", err)
 	}

@@ -40,6 +40,7 @@ type Service struct {
 	mu          sync.Mutex
 	contacts    []plan.Contact
 	inPass      bool
+	lastPass    PassStats
 	metricsAddr string
 
 	// Owned by the radio loop goroutine: the reports handed over by the

@@ -15,6 +15,20 @@ type counters struct {
 	symbolsSent, repairSymbols                 atomic.Uint64
 	reports, reportsRejected, acked            atomic.Uint64
 	housekeeping, radioErrors                  atomic.Uint64
+	triageNanos                                atomic.Uint64
+}
+
+// PassStats describes the latest contact.
+type PassStats struct {
+	Name          string    `json:"name"`
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	Frames        uint64    `json:"frames"`
+	Symbols       uint64    `json:"symbols"`
+	RepairSymbols uint64    `json:"repair_symbols"`
+	// Acked counts detections whose custody passed to the ground during
+	// the pass (acknowledgements keep arriving shortly after it).
+	Acked uint64 `json:"acked"`
 }
 
 // ClassStats is the queue of one detection class.
@@ -48,6 +62,9 @@ type Stats struct {
 	DetectionsStored uint64 `json:"detections_stored"`
 	Duplicates       uint64 `json:"duplicates"`
 	IntakePaused     bool   `json:"intake_paused"`
+	// TriageSeconds is the time spent in triage (wall time, not the
+	// service clock); ScenesTriaged/TriageSeconds is the triage rate.
+	TriageSeconds float64 `json:"triage_seconds"`
 	// Radio.
 	InContact       bool   `json:"in_contact"`
 	Passes          uint64 `json:"passes"`
@@ -62,6 +79,8 @@ type Stats struct {
 	// RadioErrors counts frames the radio failed to send (lost).
 	RadioErrors  uint64 `json:"radio_errors"`
 	Housekeeping uint64 `json:"housekeeping"`
+	// LastPass is the latest (or current) contact.
+	LastPass PassStats `json:"last_pass"`
 }
 
 // Stats returns a snapshot. It is cheap (no database read) and safe to
@@ -84,6 +103,7 @@ func (s *Service) Stats() Stats {
 		DetectionsStored:  s.stats.detectionsStored.Load(),
 		Duplicates:        st.Duplicates,
 		IntakePaused:      s.intakePaused.Load(),
+		TriageSeconds:     float64(s.stats.triageNanos.Load()) / 1e9,
 		InContact:         s.isInPass(),
 		Passes:            s.stats.passes.Load(),
 		FramesSent:        s.stats.framesSent.Load(),
@@ -96,6 +116,9 @@ func (s *Service) Stats() Stats {
 		Housekeeping:      s.stats.housekeeping.Load(),
 		RadioErrors:       s.stats.radioErrors.Load(),
 	}
+	s.mu.Lock()
+	out.LastPass = s.lastPass
+	s.mu.Unlock()
 	for class, c := range st.ByClass {
 		out.ByClass[class] = ClassStats{Queued: c.Queued, InFlight: c.InFlight, QueuedBytes: c.QueuedBytes, InFlightBytes: c.InFlightBytes}
 	}

@@ -23,7 +23,8 @@
 //
 // Preemption is re-planning: when a critical item arrives mid-pass the
 // caller updates its queue (Unreported counts what has gone out) and calls
-// Make again on Contact.From(now). Class ordering puts the new item first.
+// Replan(contact, now, queue), which plans Contact.From(now). Class
+// ordering puts the new item first.
 //
 // Make does no I/O and reads no clock; the same inputs give the same plan
 // whatever the order of the queue.

@@ -284,6 +284,15 @@ func Make(c Contact, items []Item, opt Options) (Plan, error) {
 	return p, nil
 }
 
+// Replan plans what is left of contact c at now: the preemption path. The
+// caller passes the queue as it stands (a critical item just arrived,
+// symbols already sent this pass counted in Unreported, reports applied);
+// class ordering puts the critical item first, before everything not yet
+// sent. It is Make on c.From(now).
+func Replan(c Contact, now time.Time, items []Item, opt Options) (Plan, error) {
+	return Make(c.From(now), items, opt)
+}
+
 // fit sizes the item at the timeline's cursor: the symbol count, the loss it
 // was sized for, and whether it fits in what is left. Parity depends on the
 // loss where the frames fall, which depends on how many there are, so the

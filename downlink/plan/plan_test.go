@@ -346,7 +346,7 @@ func TestPreemptByReplanning(t *testing.T) {
 	}
 	items = append(items, Item{ID: "critical", Class: 0, Value: 0.1, K: 2, FrameBytes: 1024, Need: 2})
 	rest := c.From(mid)
-	q, err := Make(rest, items, Options{})
+	q, err := Replan(c, mid, items, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
