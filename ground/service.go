@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,6 +40,10 @@ var (
 	// high-water mark.
 	bucketMeta   = []byte("meta")
 	keyUplinkSeq = []byte("uplink_seq_reserved")
+	// keyReplayTops holds the receiver's anti-replay state (JSON map of
+	// station → highest accepted sequence number), written in the same
+	// transaction as the symbols it let in.
+	keyReplayTops = []byte("replay_tops")
 )
 
 // uplinkSeqBlock is how many uplink security sequence numbers are reserved
@@ -287,6 +292,13 @@ func (s *Service) restore() error {
 	var symbols, stale int
 	var completed []link.Item
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyReplayTops); v != nil {
+			var tops map[string]uint64
+			if err := json.Unmarshal(v, &tops); err != nil {
+				return fmt.Errorf("anti-replay state: %w", err)
+			}
+			s.rx.RestoreReplayState(tops)
+		}
 		s.symbols.Store(int64(tx.Bucket(bucketSymbols).Stats().KeyN))
 		err := tx.Bucket(bucketSymbols).ForEach(func(k, v []byte) error {
 			ar, err := ra.AddPacket(v)
@@ -630,7 +642,11 @@ func (s *Service) processBatch(batch []rxFrame) error {
 				puts++
 			}
 		}
-		return nil
+		tops, err := json.Marshal(s.rx.ReplayState())
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyReplayTops, tops)
 	})
 	if err != nil {
 		return fmt.Errorf("ground: reassembly log: %w", err)

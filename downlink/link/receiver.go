@@ -274,3 +274,34 @@ func (r *Receiver) packets(st *station, res Result, data []byte) (Result, error)
 	}
 	return res, nil
 }
+
+// ReplayState returns, per station that has accepted a frame, the highest
+// accepted security sequence number. A ground that persists it together
+// with the symbols it logged, and hands it to RestoreReplayState after a
+// restart, rejects frames recorded before the restart as replays.
+func (r *Receiver) ReplayState() map[string]uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]uint64, len(r.stations))
+	for name, st := range r.stations {
+		if top := st.window.Top(); top != 0 {
+			out[name] = top
+		}
+	}
+	return out
+}
+
+// RestoreReplayState treats, for each named station, every sequence number
+// up to the saved one as already seen (see sdls.ReplayWindow.Restore).
+func (r *Receiver) RestoreReplayState(tops map[string]uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for name, top := range tops {
+		st := r.stations[name]
+		if st == nil {
+			st = &station{}
+			r.stations[name] = st
+		}
+		st.window.Restore(top)
+	}
+}
