@@ -420,9 +420,15 @@ func (s *Service) handleReport(p *pass, rep report.Report) {
 		s.complete(ref)
 	}
 	for _, nr := range rep.Need {
+		if _, done := s.doneRefs[nr.Ref]; done {
+			continue // a stale report; the part is complete
+		}
+		if len(s.needs) >= maxDoneRefs {
+			clear(s.needs) // parts that expired unsent; a forgotten count is K
+		}
 		s.needs[nr.Ref] = nr.Symbols
 		if p != nil {
-			if li, ok := p.items[nr.Ref]; ok {
+			if li, ok := p.items[nr.Ref]; ok && li.enc != nil {
 				li.need, li.unreported = nr.Symbols, 0
 			}
 		}
