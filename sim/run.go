@@ -101,7 +101,7 @@ func Run(ctx context.Context, scn *scenario.Scenario, opts Options) (*report.Rep
 	}
 	logger := opts.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = discardLogger()
 	}
 	geo, err := LoadGeometry(scn)
 	if err != nil {
@@ -263,3 +263,5 @@ func ready(ctx context.Context, ch <-chan struct{}, errc <-chan error, what stri
 		return fmt.Errorf("sim: %s not ready after 60 s", what)
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

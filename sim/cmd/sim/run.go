@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -25,6 +26,7 @@ func newRunCmd() *cobra.Command {
 		seed                                              int64
 		threads                                           int
 		quiet                                             time.Duration
+		processes, kill                                   bool
 		hours                                             float64
 	)
 	cmd := &cobra.Command{
@@ -66,6 +68,9 @@ page with plots.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if processes {
+				return runProcesses(ctx, scn, dataDir, ortLib, modelPath, kill)
+			}
 			rep, err := sim.Run(ctx, scn, opts)
 			if err != nil {
 				return err
@@ -102,11 +107,52 @@ page with plots.`,
 	f.StringVar(&ortLib, "ort-lib", "", "ONNX Runtime library (default: SKYSIEVE_ORT_LIB or the make ort cache)")
 	f.StringVar(&modelPath, "model", "", "triage model (default: SKYSIEVE_MODEL or testdata/model/triage.onnx)")
 	f.IntVar(&threads, "threads", 2, "ONNX Runtime intra-op threads")
+	f.BoolVar(&processes, "processes", false, "run bin/flight and bin/ground as processes on the wall clock, this process as the channel (a few minutes)")
+	f.BoolVar(&kill, "kill", true, "with --processes: SIGKILL flight in pass 2 and ground in pass 3, and restart them")
 	f.DurationVar(&quiet, "quiet", 0, "wall time without activity that counts as settled between clock steps (default 500µs)")
 	return cmd
 }
 
 func init() { root.AddCommand(newRunCmd()) }
+
+// runProcesses is `sim run --processes`: the service binaries beside this
+// one, five 20-second passes, six scenes.
+func runProcesses(ctx context.Context, scn *scenario.Scenario, dataDir, ortLib, modelPath string, kill bool) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	bin := filepath.Dir(exe)
+	if dataDir == "" {
+		if dataDir, err = os.MkdirTemp("", "skysieve-processes-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dataDir)
+	}
+	logPath := filepath.Join(dataDir, "services.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	fmt.Printf("running bin/flight and bin/ground as processes for about three minutes (logs: %s)\n", logPath)
+	res, err := sim.RunProcesses(ctx, scn, sim.ProcessOptions{
+		FlightBin: filepath.Join(bin, "flight"), GroundBin: filepath.Join(bin, "ground"), DataDir: dataDir,
+		Scenes: 6, Passes: 5, PassLength: 20 * time.Second, Gap: 10 * time.Second, StartDelay: 10 * time.Second,
+		RateBitsPerSec: 400e3, Loss: 0.05, KillFlight: kill, KillGround: kill, RestartDelay: time.Second,
+		ORTLib: ortLib, ModelPath: modelPath, Log: logf,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("detections expected %d, published %d, duplicates %d, missing %d, unexpected %d; SIGKILLs: flight %d, ground %d; frames relayed %d, lost %d, corrupted %d; %.0f s\n",
+		res.Expected, res.Published, res.Duplicates, len(res.Missing), res.Unexpected, res.FlightKills, res.GroundKills,
+		res.Relay.FramesIn, res.Relay.Lost, res.Relay.Corrupted, res.WallS)
+	if res.Duplicates != 0 || len(res.Missing) != 0 {
+		return fmt.Errorf("processes: %d duplicates, %d missing", res.Duplicates, len(res.Missing))
+	}
+	return nil
+}
 
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
