@@ -37,6 +37,13 @@ type Config struct {
 	// FloodMaxRefWater: a water tile is a flood only when less than this
 	// fraction of it is water in the reference water layer.
 	FloodMaxRefWater float64
+	// SkipFireCheck turns off the physical check on fire: by default a
+	// fire tile is kept only if one of its pixels is hot: SWIR-2
+	// reflectance ≥ 0.3, ≥ 1.4 × SWIR-1 and ≥ SWIR-1 + 0.2 (flaming
+	// combustion outshines the sun at 2.2 µm; ordinary surfaces, bright
+	// roofs and sand included, reflect less at 2.2 than at 1.6 µm). Scenes
+	// without swir1 and swir2 bands skip it.
+	SkipFireCheck bool
 	// ChipBudgetBytes bounds each evidence chip.
 	ChipBudgetBytes int
 	// WaterLayer is the reference water layer. When nil, WaterLayerPath is
@@ -83,6 +90,7 @@ const (
 	ReasonOpenWater        = "open_water"         // water where the reference layer has water
 	ReasonBelowThreshold   = "below_threshold"    // most likely actionable, but not confident enough
 	ReasonNoWaterReference = "no_water_reference" // water, but no reference layer to tell a flood
+	ReasonFireUnconfirmed  = "fire_unconfirmed"   // the model says fire, no pixel is hotter at 2.2 than 1.6 µm
 )
 
 // Errors callers can test for with errors.Is.
@@ -354,7 +362,7 @@ func (t *Triage) settle(s *scene.Scene, water WaterLayer, tr *TileResult, now ti
 
 func (t *Triage) log(ctx context.Context, l SceneLog) {
 	disc := make([]any, 0, 2*len(l.Discarded))
-	for _, r := range []string{ReasonCloud, ReasonBackground, ReasonOpenWater, ReasonBelowThreshold, ReasonNoWaterReference} {
+	for _, r := range []string{ReasonCloud, ReasonBackground, ReasonOpenWater, ReasonBelowThreshold, ReasonNoWaterReference, ReasonFireUnconfirmed} {
 		disc = append(disc, slog.Int(r, l.Discarded[r]))
 	}
 	kept := make([]any, 0, 3)
@@ -529,7 +537,14 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error 
 			best, bestP = class, prob
 		}
 	}
-	consider(record.ClassFire, p(ClassFire))
+	unconfirmed := false
+	if pf := p(ClassFire); pf >= thr(record.ClassFire) {
+		if t.cfg.SkipFireCheck || hotPixel(s, tr.X0, tr.Y0, t.model.Contract.TileSize) {
+			consider(record.ClassFire, pf)
+		} else {
+			unconfirmed = true
+		}
+	}
 	consider(record.ClassVessel, p(ClassVessel))
 	consider(record.ClassFlood, p(ClassFlood))
 	waterReason := ""
@@ -561,6 +576,8 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error 
 	}
 	tr.Confidence = topP
 	switch {
+	case unconfirmed:
+		tr.Decision = ReasonFireUnconfirmed
 	case top == ClassCloud:
 		tr.Decision = ReasonCloud
 	case top == ClassWater && waterReason != "":
@@ -583,6 +600,44 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error 
 		tr.Decision = ReasonBackground
 	}
 	return nil
+}
+
+// The fire check's thresholds, after the daytime tests of the Landsat
+// active fire algorithm (Schroeder et al. 2016, Remote Sensing of
+// Environment 185:210–220): a hot pixel has SWIR-2 reflectance at least
+// hotMinSWIR2, hotMinRatio times its SWIR-1, and hotMinExcess above it.
+// Bright roofs, sand, dark water and shadows fail one test or another.
+const (
+	hotMinSWIR2  = 0.3
+	hotMinRatio  = 1.4
+	hotMinExcess = 0.2
+)
+
+// hotPixel reports whether the size×size window at (x0, y0) has a hot
+// pixel, or the scene lacks either SWIR band.
+func hotPixel(s *scene.Scene, x0, y0, size int) bool {
+	i1, i2 := -1, -1
+	for i, b := range s.Bands {
+		switch b {
+		case scene.BandSWIR1:
+			i1 = i
+		case scene.BandSWIR2:
+			i2 = i
+		}
+	}
+	if i1 < 0 || i2 < 0 {
+		return true
+	}
+	for y := y0; y < y0+size; y++ {
+		r1 := s.Data[i1][y*s.Width+x0 : y*s.Width+x0+size]
+		r2 := s.Data[i2][y*s.Width+x0 : y*s.Width+x0+size]
+		for x, v := range r2 {
+			if v >= hotMinSWIR2 && v >= hotMinRatio*r1[x] && v-r1[x] >= hotMinExcess {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // DetectionID is the stable id of a detection: the first 32 hex digits of

@@ -490,20 +490,23 @@ func drawFlood(tr *Truth, surf [][6]float32, rng *rand.Rand, w, h int, cx, cy, r
 // smoke; below one pixel it is a sub-pixel fire in one pixel. Flaming
 // combustion at 800–1200 K outshines reflected sunlight at 2.2 µm about a
 // hundredfold per unit area (Planck), so even a fire covering a thousandth
-// of a pixel adds ~0.1 to SWIR-2 reflectance; SWIR-1 gets a tenth to a
-// third of that and NIR almost nothing. The sensor saturates.
+// of a pixel adds ~0.1 to SWIR-2 reflectance; SWIR-1 gets a twelfth to a
+// fifth of that and NIR almost nothing. The sensor saturates. Fires are
+// drawn from the smallest a 30 m sensor detects by day (excess 0.5).
 func drawFire(tr *Truth, surf [][6]float32, emit map[int][3]float32, rng *rand.Rand, w, h int, cx, cy, r float64) {
 	burn := func(i int, swir2 float32) {
 		v := emit[i]
 		v[0] += swir2 * (0.001 + 0.009*rng.Float32())
-		v[1] += swir2 * (0.1 + 0.2*rng.Float32())
+		v[1] += swir2 * (0.08 + 0.12*rng.Float32())
 		v[2] += swir2
 		emit[i] = v
 		tr.Fire[i] = true
 	}
 	if r < 1 {
-		// SizePx 0.25..1 maps to an excess of 0.08..1.2.
-		excess := float32(0.08 + 1.12*clamp01(float32((r-0.25)/0.75)))
+		// SizePx 0.25..1 maps to an excess of 0.5..2: a fire of a few
+		// square metres (about the least a 30 m sensor detects by day) up
+		// to one of a few dozen.
+		excess := float32(0.5 + 1.5*clamp01(float32((r-0.25)/0.75)))
 		i := int(cy)*w + int(cx)
 		burn(i, excess*(0.8+0.4*rng.Float32()))
 		tr.Hard[i] |= HardSmallFire
@@ -514,7 +517,7 @@ func drawFire(tr *Truth, surf [][6]float32, emit map[int][3]float32, rng *rand.R
 	})
 	paintDisc(w, h, cx, cy, r, rng, func(i int, cover float32) {
 		if cover > 0.3 {
-			burn(i, (0.3+2.7*rng.Float32())*cover)
+			burn(i, 0.5+2.5*rng.Float32())
 		}
 	})
 	// Smoke drifts downwind and scatters blue light.

@@ -28,10 +28,7 @@ type Config struct {
 	Arch Arch
 	// Scenes is how many training scenes to draw.
 	Scenes int
-	// Rules label the training tiles. A margin below synth.EvalRules (water
-	// from 40% of a tile, vessels from a quarter-covered pixel) makes the
-	// model confident on tiles just past the eval's thresholds, trading a
-	// little precision for recall at the edges of floods and hulls.
+	// Rules label the training tiles (synth.EvalRules by default).
 	Rules synth.Rules
 	// WindowsPerEvent tiles are cut around each event at random offsets,
 	// and RandomWindows more anywhere in each scene.
@@ -59,10 +56,10 @@ func DefaultConfig() Config {
 		Seed:            20261122,
 		Arch:            Arch{Bands: 6, Tile: 32, C1: 16, C2: 32, Hidden: 48, Classes: len(Classes)},
 		Scenes:          160,
-		Rules:           synth.Rules{CloudTileFraction: 0.7, WaterTileFraction: 0.4, RefLandFraction: 0.25, VesselMinCover: 0.25},
+		Rules:           synth.EvalRules,
 		WindowsPerEvent: 3,
 		RandomWindows:   24,
-		Steps:           6000,
+		Steps:           10000,
 		BatchSize:       32,
 		ClassWeights:    []float64{0.25, 0.15, 0.22, 0.18, 0.2},
 		GainJitter:      0.1,
