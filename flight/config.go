@@ -55,7 +55,7 @@ type Config struct {
 	SweepEvery time.Duration
 
 	// Link is the space link both ends agree on (frame length, spacecraft
-	// id, SPIs...). KeyFile names the SDLS key file; empty means DevKeys.
+	// id, SPIs...). KeyFile names the SDLS key file; empty means sdls.DevKeys.
 	Link    link.Config
 	KeyFile string
 

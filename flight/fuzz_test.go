@@ -40,7 +40,7 @@ func FuzzUplinkReport(f *testing.F) {
 		if err := st.Put(context.Background(), store.Item{ID: id, Class: "fire", Record: []byte("{}"), Chip: []byte("chip")}); err != nil {
 			t.Fatal(err)
 		}
-		keys, _ := sdls.ParseKeys("dev", []byte(DevKeys))
+		keys, _ := sdls.DevelopmentKeys()
 		sender, err := link.NewSender(link.DefaultConfig(), keys, 0)
 		if err != nil {
 			t.Fatal(err)

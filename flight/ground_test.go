@@ -41,7 +41,7 @@ type testGround struct {
 
 func newTestGround(t *testing.T, cfg link.Config, loss float64, seed uint64) *testGround {
 	t.Helper()
-	keys, err := sdls.ParseKeys("dev", []byte(DevKeys))
+	keys, err := sdls.DevelopmentKeys()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,20 +21,10 @@ const (
 // most that many numbers of a 64-bit space.
 const seqReserve = 1 << 20
 
-// DevKeys is the development link key file used when no key_file is
-// configured. It is public (testdata/flight/dev.keys holds the same text):
-// fine for a laptop, never for a spacecraft, and flight logs a warning when
-// it falls back to it.
-const DevKeys = `# Skysieve DEVELOPMENT link keys: public, never fly these.
-# spi mode key
-1 enc 5b1d0c7a3e9f42d18c6a0f3b27e4d95c1a8f6e2b3c7d9041e5f6a7b8c9d0e1f2
-2 enc 9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a2918070f1e2d3c
-`
-
 func (s *Service) loadKeys() (*sdls.Keys, error) {
 	if s.cfg.KeyFile == "" {
 		s.log.Warn("no key_file configured: using the public development link keys")
-		return sdls.ParseKeys("development keys", []byte(DevKeys))
+		return sdls.DevelopmentKeys()
 	}
 	keys, err := sdls.LoadKeyFile(s.cfg.KeyFile)
 	if err != nil {

@@ -231,7 +231,7 @@ func TestCriticalPreemptsMidPass(t *testing.T) {
 	}
 	d.pause(false)
 	waitFor(t, time.Minute, "frames after the fire", func() bool { return len(radio.frames()) >= before+10 })
-	keys, _ := sdls.ParseKeys("dev", []byte(DevKeys))
+	keys, _ := sdls.DevelopmentKeys()
 	rx, err := link.NewReceiver(cfg.Link, keys, reassembly.Config{})
 	if err != nil {
 		t.Fatal(err)

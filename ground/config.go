@@ -63,7 +63,7 @@ type Config struct {
 	// NATSReplicas of the streams on a cluster (1..5).
 	NATSReplicas int
 	// KeyFile is the link key file (see downlink/sdls). Empty: the public
-	// development keys (DevKeys), with a warning.
+	// development keys (sdls.DevKeys), with a warning.
 	KeyFile string
 	// Link is what both ends of the space link agree on (frame length,
 	// spacecraft id, SPIs, virtual channels).
@@ -191,13 +191,3 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
-
-// DevKeys is the development link key file used when no key_file is
-// configured: the same public keys as flight's (testdata/flight/dev.keys),
-// so the two binaries talk out of the box on a laptop. Never for a real
-// spacecraft; the service logs a warning when it falls back to them.
-const DevKeys = `# Skysieve DEVELOPMENT link keys: public, never fly these.
-# spi mode key
-1 enc 5b1d0c7a3e9f42d18c6a0f3b27e4d95c1a8f6e2b3c7d9041e5f6a7b8c9d0e1f2
-2 enc 9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f7e6d5c4b3a2918070f1e2d3c
-`

@@ -202,7 +202,7 @@ func New(cfg Config) (*Service, error) {
 func loadKeys(cfg Config) (*sdls.Keys, error) {
 	if cfg.KeyFile == "" {
 		cfg.Logger.Warn("no key_file configured: using the public development link keys")
-		return sdls.ParseKeys("development keys", []byte(DevKeys))
+		return sdls.DevelopmentKeys()
 	}
 	keys, err := sdls.LoadKeyFile(cfg.KeyFile)
 	if err != nil {

@@ -242,3 +242,17 @@ func BenchmarkSeal(b *testing.B) {
 		seq++
 	}
 }
+
+// The development keys parse and match testdata/flight/dev.keys.
+func TestDevKeysMatchTestdata(t *testing.T) {
+	if _, err := DevelopmentKeys(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("../../testdata/flight/dev.keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != DevKeys {
+		t.Fatal("testdata/flight/dev.keys differs from sdls.DevKeys")
+	}
+}
