@@ -651,14 +651,16 @@ func (s *Service) processBatch(batch []rxFrame) error {
 	if err != nil {
 		return fmt.Errorf("ground: reassembly log: %w", err)
 	}
-	for _, c := range counts {
-		s.countFrame(c.station, c.res, c.err)
-	}
 	if ev := s.rx.Reassembler().Stats().Evicted; ev != s.evicted {
 		s.evicted = ev
 		if err := s.pruneEvicted(); err != nil {
 			return err
 		}
+	}
+	// Counted last, so a caller that sees a frame counted also sees the
+	// log pruned of what the frame's symbols evicted.
+	for _, c := range counts {
+		s.countFrame(c.station, c.res, c.err)
 	}
 	for _, n := range notices {
 		s.pub.notify(n.ref, n.wall)
