@@ -7,8 +7,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,7 +73,7 @@ func measurePuts(t testing.TB, dir string, workers, n, chipBytes int) float64 {
 // measureNext fills a store with queued items and times Next(n, budget)
 // while the head of the queue is acknowledged between calls, so each call
 // starts at a different place. It returns the p50 and p99 in ms.
-func measureNext(t testing.TB, dir string, queued, chipBytes, calls int) (p50, p99, fill, reopenMs float64) {
+func measureNext(t testing.TB, dir string, queued, chipBytes, calls int) (p50, p99, cpuP99, fill, reopenMs float64) {
 	path := filepath.Join(dir, "next.db")
 	s, _ := openT(t, path, bigOpts())
 	defer func() { s.Close() }()
@@ -90,10 +93,17 @@ func measureNext(t testing.TB, dir string, queued, chipBytes, calls int) (p50, p
 	}
 	fill = float64(queued) / time.Since(start).Seconds()
 	lat := make([]time.Duration, 0, calls)
+	cpu := make([]time.Duration, 0, calls)
+	// The thread's CPU time tells the store's own work from time spent
+	// waiting for a core on a shared machine.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	for range calls {
+		c0 := threadCPU()
 		t0 := time.Now()
 		es, err := s.Next(32, 256<<10)
 		lat = append(lat, time.Since(t0))
+		cpu = append(cpu, threadCPU()-c0)
 		if err != nil || len(es) == 0 {
 			t.Fatalf("Next: %d entries, %v", len(es), err)
 		}
@@ -102,13 +112,34 @@ func measureNext(t testing.TB, dir string, queued, chipBytes, calls int) (p50, p
 		}
 	}
 	slices.Sort(lat)
+	slices.Sort(cpu)
 	ms := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
+	cpuP99 = float64(cpu[int(0.99*float64(len(cpu)-1))].Microseconds()) / 1000
 	// Boot time: the file check and recovery scan of a full store.
 	s.Close()
 	start = time.Now()
 	s, _ = openT(t, path, bigOpts())
 	reopenMs = float64(time.Since(start).Microseconds()) / 1000
-	return ms(0.5), ms(0.99), fill, reopenMs
+	return ms(0.5), ms(0.99), cpuP99, fill, reopenMs
+}
+
+// threadCPU is the calling OS thread's user+system CPU time.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_THREAD, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAvg is the machine's one-minute load average, for context.
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 // churnResult is what measureChurn saw.
@@ -191,13 +222,16 @@ func TestBenchJSON(t *testing.T) {
 	out["put_per_s"] = measurePuts(t, tmp, 64, 20_000, chip)
 	out["put_per_s_1_writer"] = measurePuts(t, tmp, 1, 500, chip)
 	out["put_per_s_8_writers"] = measurePuts(t, tmp, 8, 5_000, chip)
-	p50, p99, fill, reopen := measureNext(t, tmp, 100_000, chip, 2000)
+	out["load_avg_1m_at_start"] = loadAvg()
+	p50, p99, cpuP99, fill, reopen := measureNext(t, tmp, 100_000, chip, 2000)
 	out["next_p50_ms"], out["next_p99_ms"], out["next_queued"], out["putbatch_per_s"] = p50, p99, 100_000, fill
+	out["next_p99_thread_cpu_ms"] = cpuP99
 	out["open_ms_100k_items"] = reopen
 	out["next_n"], out["next_budget_bytes"] = 32, 256<<10
 	cycles := 1_000_000
 	churn := measureChurn(t, tmp, 10_000, cycles, chip, 1000)
 	out["file_to_live_ratio"] = churn.Ratio
+	out["load_avg_1m_at_end"] = loadAvg()
 	out["churn"] = churn
 	b, _ := json.MarshalIndent(out, "", "  ")
 	t.Logf("%s", b)
