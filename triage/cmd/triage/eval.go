@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/triage"
@@ -84,14 +85,29 @@ func init() {
 	root.AddCommand(eval)
 
 	var rf modelFlags
+	var satellite, captureTime string
 	run := &cobra.Command{
 		Use:   "run SCENE",
 		Short: "Triage one scene file (GeoTIFF or Skysieve scene); print the detections as GeoJSON and the scene log on stderr",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := scene.Open(args[0])
+			var opts []scene.Option
+			if satellite != "" {
+				opts = append(opts, scene.WithSatellite(satellite))
+			}
+			if captureTime != "" {
+				ct, err := time.Parse(time.RFC3339, captureTime)
+				if err != nil {
+					return fmt.Errorf("--capture-time %q: want RFC 3339, like 2002-07-09T12:30:00Z", captureTime)
+				}
+				opts = append(opts, scene.WithCaptureTime(ct))
+			}
+			s, err := scene.Open(args[0], opts...)
 			if err != nil {
 				return err
+			}
+			if s.CaptureTime.IsZero() {
+				return fmt.Errorf("%s carries no capture time: pass --capture-time", args[0])
 			}
 			t, err := triage.New(rf.config(os.Stderr))
 			if err != nil {
@@ -108,6 +124,8 @@ func init() {
 		},
 	}
 	rf.add(run)
+	run.Flags().StringVar(&satellite, "satellite", "", "satellite id for files that carry none (GeoTIFFs)")
+	run.Flags().StringVar(&captureTime, "capture-time", "", "capture time (RFC 3339) for files that carry none (GeoTIFFs)")
 	run.Flags().StringVar(&rf.water, "water", "", "reference water layer: GeoJSON polygons of permanent water (without one no flood is called)")
 	root.AddCommand(run)
 }
