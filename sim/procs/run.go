@@ -30,6 +30,12 @@ type KillRecord struct {
 	At time.Time `json:"at"`
 	// Downtime runs from SIGKILL to the restarted child's readiness.
 	Downtime time.Duration `json:"downtime_ns"`
+	// FramesBefore counts the frames flight had sent into the relay, and
+	// PublishedBefore the detections the responder had read, when the
+	// kill came: a kill with 0 < PublishedBefore < Tally.Stored struck
+	// while the queue was being downlinked.
+	FramesBefore    int64 `json:"frames_before"`
+	PublishedBefore int   `json:"published_before"`
 }
 
 // Result is what one Run measured.
@@ -56,8 +62,8 @@ type Result struct {
 	// ConsumerSeen and ConsumerDuplicates are the responder's view: the
 	// distinct detections its ordered consumer read, and messages with an
 	// id it had already read.
-	ConsumerSeen       int `json:"consumer_seen"`
-	ConsumerDuplicates int `json:"consumer_duplicates"`
+	ConsumerSeen       int           `json:"consumer_seen"`
+	ConsumerDuplicates int           `json:"consumer_duplicates"`
 	Kills              []KillRecord  `json:"kills"`
 	Relay              channel.Stats `json:"relay"`
 	// Timings (wall clock).
@@ -364,7 +370,7 @@ func (r *run) execute(ctx context.Context, res *Result) error {
 		if k.Target == Ground {
 			c = r.ground
 		}
-		rec := KillRecord{Kill: k, At: time.Now()}
+		rec := KillRecord{Kill: k, At: time.Now(), FramesBefore: relay.Stats().FramesIn, PublishedBefore: len(cons.Snapshot().Arrivals)}
 		if err := c.kill(); err != nil {
 			return err
 		}
