@@ -116,7 +116,7 @@ page with plots.`,
 func init() { root.AddCommand(newRunCmd()) }
 
 // runProcesses is `sim run --processes`: the service binaries beside this
-// one, five 20-second passes, six scenes.
+// one, seven 20-second passes at 40 kbit/s, six scenes.
 func runProcesses(ctx context.Context, scn *scenario.Scenario, dataDir, ortLib, modelPath string, kill bool) error {
 	exe, err := os.Executable()
 	if err != nil {
@@ -138,15 +138,15 @@ func runProcesses(ctx context.Context, scn *scenario.Scenario, dataDir, ortLib, 
 	fmt.Printf("running bin/flight and bin/ground as processes for about three minutes (logs: %s)\n", logPath)
 	res, err := sim.RunProcesses(ctx, scn, sim.ProcessOptions{
 		FlightBin: filepath.Join(bin, "flight"), GroundBin: filepath.Join(bin, "ground"), DataDir: dataDir,
-		Scenes: 6, Passes: 5, PassLength: 20 * time.Second, Gap: 10 * time.Second, StartDelay: 10 * time.Second,
-		RateBitsPerSec: 400e3, Loss: 0.05, KillFlight: kill, KillGround: kill, RestartDelay: time.Second,
+		Scenes: 6, Passes: 7, PassLength: 20 * time.Second, Gap: 10 * time.Second, StartDelay: 10 * time.Second,
+		RateBitsPerSec: 40e3, Loss: 0.05, KillFlight: kill, KillGround: kill, RestartDelay: time.Second,
 		ORTLib: ortLib, ModelPath: modelPath, Log: logf,
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("detections expected %d, published %d, duplicates %d, missing %d, unexpected %d; SIGKILLs: flight %d, ground %d; frames relayed %d, lost %d, corrupted %d; %.0f s\n",
-		res.Expected, res.Published, res.Duplicates, len(res.Missing), res.Unexpected, res.FlightKills, res.GroundKills,
+	fmt.Printf("detections expected %d, published %d, duplicates %d, missing %d, unexpected %d; SIGKILLs: flight %d (%d published then), ground %d (%d then); frames relayed %d, lost %d, corrupted %d; %.0f s\n",
+		res.Expected, res.Published, res.Duplicates, len(res.Missing), res.Unexpected, res.FlightKills, res.PublishedAtFlightKill, res.GroundKills, res.PublishedAtGroundKill,
 		res.Relay.FramesIn, res.Relay.Lost, res.Relay.Corrupted, res.WallS)
 	if res.Duplicates != 0 || len(res.Missing) != 0 {
 		return fmt.Errorf("processes: %d duplicates, %d missing", res.Duplicates, len(res.Missing))
