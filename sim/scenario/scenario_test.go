@@ -90,3 +90,30 @@ func TestLoadInvalid(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLoad feeds arbitrary bytes as a scenario file: Load must return a
+// scenario that validates or an error, never panic.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte("seed: 3\nduration: 2h\n"))
+	f.Add([]byte("scene:\n  width_px: 64\n  bands: [red]\n"))
+	f.Add([]byte("start: [1, 2]\n"))
+	f.Add([]byte("channel: {loss_bad: .nan}\n"))
+	dir := f.TempDir()
+	for _, n := range []string{"a.tle", "st.yaml"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "s.yaml")
+		if err := os.WriteFile(p, append([]byte("tle_file: "+filepath.Join(dir, "a.tle")+"\nstations_file: "+filepath.Join(dir, "st.yaml")+"\n"), b...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Load(p, dir)
+		if err == nil {
+			if verr := s.Validate(); verr != nil {
+				t.Fatalf("Load accepted a scenario that does not validate: %v", verr)
+			}
+		}
+	})
+}
