@@ -33,11 +33,18 @@ type EvalReport struct {
 	Seed   uint64 `json:"seed"`
 	Scenes int    `json:"scenes"`
 	Tiles  int    `json:"tiles"`
-	// PerClass scores fire, flood and vessel.
-	PerClass map[string]ClassMetrics `json:"per_class"`
-	// ActionableRecall is the share of actionable tiles kept as the right class.
+	// PerClass scores fire, flood and vessel on all tiles but the
+	// ambiguous ones (synth.TileTruth.Ambiguous: hull slivers of vessels
+	// centred in another tile, land just short of the flood threshold),
+	// which are scored neither right nor wrong; PerClassStrict scores every
+	// tile. AmbiguousTiles counts the tiles left out.
+	PerClass       map[string]ClassMetrics `json:"per_class"`
+	PerClassStrict map[string]ClassMetrics `json:"per_class_strict"`
+	AmbiguousTiles int                     `json:"ambiguous_tiles"`
+	// ActionableRecall is the share of (unambiguous) actionable tiles kept
+	// as the right class.
 	ActionableRecall float64 `json:"actionable_recall"`
-	// FalseDiscardRate is the share of actionable tiles discarded.
+	// FalseDiscardRate is the share of (unambiguous) actionable tiles discarded.
 	FalseDiscardRate float64 `json:"false_discard_rate"`
 	// DataReduction is 1 − (encoded records + chips) / raw scene bytes
 	// (uint16 per sample, as Skysieve's scene format stores them).
@@ -65,7 +72,7 @@ func Evaluate(ctx context.Context, t *Triage, seed uint64, scenes int) (*EvalRep
 	if scenes <= 0 {
 		return nil, fmt.Errorf("triage eval: %d scenes", scenes)
 	}
-	rep := &EvalReport{Seed: seed, Scenes: scenes, PerClass: map[string]ClassMetrics{}, TruthLabels: map[string]int{},
+	rep := &EvalReport{Seed: seed, Scenes: scenes, PerClass: map[string]ClassMetrics{}, PerClassStrict: map[string]ClassMetrics{}, TruthLabels: map[string]int{},
 		Confusion: map[string]map[string]int{}, HardCases: map[string][2]int{}, ModelBytes: len(t.model.Bytes),
 		ModelVersion: t.model.Contract.ModelVersion}
 	classes := []string{record.ClassFire, record.ClassFlood, record.ClassVessel}
@@ -96,19 +103,12 @@ func Evaluate(ctx context.Context, t *Triage, seed uint64, scenes int) (*EvalRep
 				rep.Confusion[tt.Label] = map[string]int{}
 			}
 			rep.Confusion[tt.Label][tr.Decision]++
-			for _, c := range classes {
-				m := rep.PerClass[c]
-				if tt.Label == c {
-					m.Truth++
-				}
-				if tr.Kept && tr.Decision == c {
-					m.Kept++
-					if tt.Label == c {
-						m.Correct++
-					}
-				}
-				rep.PerClass[c] = m
+			score(rep.PerClassStrict, classes, tt.Label, tr)
+			if tt.Ambiguous {
+				rep.AmbiguousTiles++
+				continue
 			}
+			score(rep.PerClass, classes, tt.Label, tr)
 			if tt.Actionable() {
 				actionable++
 				right := tr.Kept && tr.Decision == tt.Label
@@ -129,20 +129,43 @@ func Evaluate(ctx context.Context, t *Triage, seed uint64, scenes int) (*EvalRep
 			}
 		}
 	}
-	for c, m := range rep.PerClass {
-		m.Precision = ratio(m.Correct, m.Kept)
-		m.Recall = ratio(m.Correct, m.Truth)
-		if m.Precision+m.Recall > 0 {
-			m.F1 = 2 * m.Precision * m.Recall / (m.Precision + m.Recall)
-		}
-		rep.PerClass[c] = m
-	}
+	finish(rep.PerClass)
+	finish(rep.PerClassStrict)
 	rep.ActionableRecall = ratio(actionableRight, actionable)
 	rep.FalseDiscardRate = float64(actionableDiscarded) / float64(max(actionable, 1))
 	rep.ActionableShare = float64(actionable) / float64(max(rep.Tiles, 1))
 	rep.DataReduction = 1 - float64(rep.KeptBytes)/float64(rep.RawBytes)
 	rep.TilesPerSecond = float64(rep.Tiles) / elapsed.Seconds()
 	return rep, nil
+}
+
+// score counts one tile's truth label and decision into per-class metrics.
+func score(m map[string]ClassMetrics, classes []string, label string, tr TileResult) {
+	for _, c := range classes {
+		v := m[c]
+		if label == c {
+			v.Truth++
+		}
+		if tr.Kept && tr.Decision == c {
+			v.Kept++
+			if label == c {
+				v.Correct++
+			}
+		}
+		m[c] = v
+	}
+}
+
+// finish turns counts into precision, recall and F1.
+func finish(m map[string]ClassMetrics) {
+	for c, v := range m {
+		v.Precision = ratio(v.Correct, v.Kept)
+		v.Recall = ratio(v.Correct, v.Truth)
+		if v.Precision+v.Recall > 0 {
+			v.F1 = 2 * v.Precision * v.Recall / (v.Precision + v.Recall)
+		}
+		m[c] = v
+	}
 }
 
 // ratio is a/b, and 1 when b is 0 (nothing to find, nothing wrongly kept).

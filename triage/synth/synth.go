@@ -575,7 +575,7 @@ func drawVessel(tr *Truth, surf [][6]float32, add map[int][6]float32, rng *rand.
 			if wake > 0 {
 				a := add[i]
 				for b := range a {
-					a[b] += wake * 0.08 * foamShape[b]
+					a[b] += wake * 0.03 * foamShape[b] // wakes are faint at 30 m
 				}
 				add[i] = a
 			}

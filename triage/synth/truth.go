@@ -75,7 +75,17 @@ type TileTruth struct {
 	RefWaterFraction float64
 	// Hard is the union of the tile's hard-case flags (of pixels that matter for its label).
 	Hard uint8
+	// Ambiguous marks a tile whose label rests on a sliver: it shows hull
+	// pixels of vessels whose centres all lie in other tiles, or it is land
+	// within AmbiguousWaterBand below the water threshold. Evaluations may
+	// score such tiles neither right nor wrong, as detection benchmarks do
+	// with "difficult" objects.
+	Ambiguous bool
 }
+
+// AmbiguousWaterBand is how far below Rules.WaterTileFraction a tile on
+// reference land counts as a near-flood (Ambiguous).
+const AmbiguousWaterBand = 0.15
 
 // Actionable reports whether the label is one a satellite should send down.
 func (t TileTruth) Actionable() bool {
@@ -100,7 +110,7 @@ func (t *Truth) Label(x0, y0, w, h int) TileTruth { return t.LabelWith(EvalRules
 // LabelWith labels a window by the given rules.
 func (t *Truth) LabelWith(r Rules, x0, y0, w, h int) TileTruth {
 	tt := TileTruth{X0: x0, Y0: y0}
-	var nCloud, nClear, nWater, nRef, nFire, nVessel int
+	var nCloud, nClear, nWater, nRef, nFire, nVessel, nVesselAny int
 	var hardAll, hardFire, hardVessel uint8
 	for y := y0; y < y0+h; y++ {
 		for x := x0; x < x0+w; x++ {
@@ -120,6 +130,9 @@ func (t *Truth) LabelWith(r Rules, x0, y0, w, h int) TileTruth {
 			if t.Fire[i] {
 				nFire++
 				hardFire |= t.Hard[i]
+			}
+			if t.VesselCover[i] > 0.1 {
+				nVesselAny++
 			}
 			if t.VesselCover[i] >= r.VesselMinCover && t.VesselCover[i] > 0 {
 				nVessel++
@@ -143,14 +156,30 @@ func (t *Truth) LabelWith(r Rules, x0, y0, w, h int) TileTruth {
 	case nVessel > 0:
 		tt.Label = LabelVessel
 		tt.Hard |= hardVessel & HardVesselNearCoast
+		tt.Ambiguous = !t.vesselCentreIn(x0, y0, w, h)
 	case tt.WaterFraction >= r.WaterTileFraction && tt.RefWaterFraction < r.RefLandFraction:
 		tt.Label = LabelFlood
 	case tt.WaterFraction >= r.WaterTileFraction:
 		tt.Label = LabelWater
 	default:
 		tt.Label = LabelBackground
+		tt.Ambiguous = tt.WaterFraction >= r.WaterTileFraction-AmbiguousWaterBand && tt.RefWaterFraction < r.RefLandFraction
+	}
+	if tt.Label == LabelBackground || tt.Label == LabelWater {
+		// Hull slivers of vessels centred elsewhere.
+		tt.Ambiguous = tt.Ambiguous || nVesselAny > 0
 	}
 	return tt
+}
+
+// vesselCentreIn reports whether a vessel event's centre lies in the window.
+func (t *Truth) vesselCentreIn(x0, y0, w, h int) bool {
+	for _, e := range t.Events {
+		if e.Class == "vessel" && e.Col >= float64(x0) && e.Col < float64(x0+w) && e.Row >= float64(y0) && e.Row < float64(y0+h) {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *Truth) labelGrid() {

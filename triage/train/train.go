@@ -31,8 +31,9 @@ type Config struct {
 	// Rules label the training tiles (synth.EvalRules by default).
 	Rules synth.Rules
 	// WindowsPerEvent tiles are cut around each event at random offsets,
-	// and RandomWindows more anywhere in each scene.
-	WindowsPerEvent, RandomWindows int
+	// RandomWindows more anywhere in each scene, and CoastWindows on the
+	// coastline (surf, beaches and harbours are the vessel look-alikes).
+	WindowsPerEvent, RandomWindows, CoastWindows int
 	// Steps of Adam on minibatches of BatchSize tiles, class-balanced by
 	// ClassWeights (in Classes order), with a cosine-decayed LearnRate.
 	Steps, BatchSize int
@@ -59,6 +60,7 @@ func DefaultConfig() Config {
 		Rules:           synth.EvalRules,
 		WindowsPerEvent: 3,
 		RandomWindows:   24,
+		CoastWindows:    8,
 		Steps:           10000,
 		BatchSize:       32,
 		ClassWeights:    []float64{0.25, 0.15, 0.22, 0.18, 0.2},
@@ -135,6 +137,15 @@ func dataset(c Config) []sample {
 		}
 		for k := 0; k < c.RandomWindows; k++ {
 			cut(rng.IntN(s.Width-t+1), rng.IntN(s.Height-t+1))
+		}
+		for k := 0; k < c.CoastWindows; k++ {
+			for try := 0; try < 200; try++ {
+				x, y := rng.IntN(s.Width-4), rng.IntN(s.Height)
+				if tr.RefWater[y*s.Width+x] != tr.RefWater[y*s.Width+x+4] {
+					cut(x-rng.IntN(t), y-rng.IntN(t))
+					break
+				}
+			}
 		}
 	}
 	return out

@@ -70,11 +70,12 @@ func init() {
 				return err
 			}
 			for _, c := range []string{record.ClassFire, record.ClassFlood, record.ClassVessel} {
-				m := rep.PerClass[c]
-				fmt.Fprintf(os.Stderr, "%-7s precision %.3f recall %.3f f1 %.3f (%d truth tiles)\n", c, m.Precision, m.Recall, m.F1, m.Truth)
+				m, st := rep.PerClass[c], rep.PerClassStrict[c]
+				fmt.Fprintf(os.Stderr, "%-7s precision %.3f recall %.3f f1 %.3f (%d truth tiles; strict, ambiguous tiles counted: precision %.3f recall %.3f)\n",
+					c, m.Precision, m.Recall, m.F1, m.Truth, st.Precision, st.Recall)
 			}
-			fmt.Fprintf(os.Stderr, "actionable recall %.4f, false discard %.4f, data reduction %.4f, model %d bytes; %d tiles, %.1f%% actionable\n",
-				rep.ActionableRecall, rep.FalseDiscardRate, rep.DataReduction, rep.ModelBytes, rep.Tiles, 100*rep.ActionableShare)
+			fmt.Fprintf(os.Stderr, "actionable recall %.4f, false discard %.4f, data reduction %.4f, model %d bytes; %d tiles, %.1f%% actionable, %d ambiguous\n",
+				rep.ActionableRecall, rep.FalseDiscardRate, rep.DataReduction, rep.ModelBytes, rep.Tiles, 100*rep.ActionableShare, rep.AmbiguousTiles)
 			return nil
 		},
 	}
