@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/skysieve/skysieve/sim"
+	"github.com/skysieve/skysieve/sim/procs"
 	"github.com/skysieve/skysieve/sim/scenario"
 )
 
@@ -107,16 +108,17 @@ page with plots.`,
 	f.StringVar(&ortLib, "ort-lib", "", "ONNX Runtime library (default: SKYSIEVE_ORT_LIB or the make ort cache)")
 	f.StringVar(&modelPath, "model", "", "triage model (default: SKYSIEVE_MODEL or testdata/model/triage.onnx)")
 	f.IntVar(&threads, "threads", 2, "ONNX Runtime intra-op threads")
-	f.BoolVar(&processes, "processes", false, "run bin/flight and bin/ground as processes on the wall clock, this process as the channel (a few minutes)")
-	f.BoolVar(&kill, "kill", true, "with --processes: SIGKILL flight in pass 2 and ground in pass 3, and restart them")
+	f.BoolVar(&processes, "processes", false, "run bin/flight and bin/ground as processes on the wall clock, this process as the channel (sim/procs)")
+	f.BoolVar(&kill, "kill", true, "with --processes: SIGKILL flight in the first contact and ground in the second, and restart them")
 	f.DurationVar(&quiet, "quiet", 0, "wall time without activity that counts as settled between clock steps (default 500µs)")
 	return cmd
 }
 
 func init() { root.AddCommand(newRunCmd()) }
 
-// runProcesses is `sim run --processes`: the service binaries beside this
-// one, seven 20-second passes at 40 kbit/s, six scenes.
+// runProcesses is `sim run --processes` (package sim/procs): the service
+// binaries beside this one, with flight SIGKILLed in the first contact
+// window and ground in the second unless --kill=false.
 func runProcesses(ctx context.Context, scn *scenario.Scenario, dataDir, ortLib, modelPath string, kill bool) error {
 	exe, err := os.Executable()
 	if err != nil {
@@ -127,29 +129,24 @@ func runProcesses(ctx context.Context, scn *scenario.Scenario, dataDir, ortLib, 
 		if dataDir, err = os.MkdirTemp("", "skysieve-processes-"); err != nil {
 			return err
 		}
-		defer os.RemoveAll(dataDir)
 	}
-	logPath := filepath.Join(dataDir, "services.log")
-	logf, err := os.Create(logPath)
+	opts := procs.Options{
+		FlightBin: filepath.Join(bin, "flight"), GroundBin: filepath.Join(bin, "ground"), Dir: dataDir,
+		ORTLibrary: ortLib, ModelPath: modelPath, Seed: uint64(scn.Seed),
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	}
+	if kill {
+		opts.Kills = []procs.Kill{{Target: procs.Flight, Contact: 0, After: 4 * time.Second}, {Target: procs.Ground, Contact: 1, After: 4 * time.Second}}
+	}
+	res, err := procs.Run(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
-	fmt.Printf("running bin/flight and bin/ground as processes for about three minutes (logs: %s)\n", logPath)
-	res, err := sim.RunProcesses(ctx, scn, sim.ProcessOptions{
-		FlightBin: filepath.Join(bin, "flight"), GroundBin: filepath.Join(bin, "ground"), DataDir: dataDir,
-		Scenes: 6, Passes: 7, PassLength: 20 * time.Second, Gap: 10 * time.Second, StartDelay: 10 * time.Second,
-		RateBitsPerSec: 40e3, Loss: 0.05, KillFlight: kill, KillGround: kill, RestartDelay: time.Second,
-		ORTLib: ortLib, ModelPath: modelPath, Log: logf,
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Printf("detections expected %d, published %d, duplicates %d, missing %d, unexpected %d; SIGKILLs: flight %d (%d published then), ground %d (%d then); frames relayed %d, lost %d, corrupted %d; %.0f s\n",
-		res.Expected, res.Published, res.Duplicates, len(res.Missing), res.Unexpected, res.FlightKills, res.PublishedAtFlightKill, res.GroundKills, res.PublishedAtGroundKill,
-		res.Relay.FramesIn, res.Relay.Lost, res.Relay.Corrupted, res.WallS)
-	if res.Duplicates != 0 || len(res.Missing) != 0 {
-		return fmt.Errorf("processes: %d duplicates, %d missing", res.Duplicates, len(res.Missing))
+	fmt.Printf("processes: %d scenes, %d detections stored, %d published, %d duplicates, %d lost, %d unexpected; %d kills; frames relayed %d (lost %d, corrupted %d); %s wall; logs in %s\n",
+		res.Scenes, res.Stored, res.Published, res.Duplicates, len(res.Lost), len(res.Unexpected), len(res.Kills),
+		res.Relay.FramesIn, res.Relay.Lost, res.Relay.Corrupted, res.Wall.Round(time.Second), res.Dir)
+	if res.Duplicates != 0 || len(res.Lost) != 0 || len(res.Unexpected) != 0 {
+		return fmt.Errorf("processes: %d duplicates, %d lost, %d unexpected", res.Duplicates, len(res.Lost), len(res.Unexpected))
 	}
 	return nil
 }
