@@ -44,6 +44,13 @@ type Config struct {
 	// roofs and sand included, reflect less at 2.2 than at 1.6 µm). Scenes
 	// without swir1 and swir2 bands skip it.
 	SkipFireCheck bool
+	// SkipVesselCheck turns off the physical check on vessels: by default
+	// a vessel tile is kept only if it holds a bright compact target on
+	// water: a pixel whose NIR reflectance is at least 0.04 above the mean
+	// of the ring of pixels three away, where that ring is water-like (NIR
+	// below red on average). Surf, beaches, roofs, glint and cloud edges
+	// fail it. Scenes without red and nir bands skip it.
+	SkipVesselCheck bool
 	// ChipBudgetBytes bounds each evidence chip.
 	ChipBudgetBytes int
 	// WaterLayer is the reference water layer. When nil, WaterLayerPath is
@@ -85,12 +92,13 @@ func DefaultConfig() Config {
 
 // Discard reasons in SceneLog.Discarded and TileResult.Decision.
 const (
-	ReasonCloud            = "cloud"
-	ReasonBackground       = "background"
-	ReasonOpenWater        = "open_water"         // water where the reference layer has water
-	ReasonBelowThreshold   = "below_threshold"    // most likely actionable, but not confident enough
-	ReasonNoWaterReference = "no_water_reference" // water, but no reference layer to tell a flood
-	ReasonFireUnconfirmed  = "fire_unconfirmed"   // the model says fire, no pixel is hotter at 2.2 than 1.6 µm
+	ReasonCloud             = "cloud"
+	ReasonBackground        = "background"
+	ReasonOpenWater         = "open_water"         // water where the reference layer has water
+	ReasonBelowThreshold    = "below_threshold"    // most likely actionable, but not confident enough
+	ReasonNoWaterReference  = "no_water_reference" // water, but no reference layer to tell a flood
+	ReasonFireUnconfirmed   = "fire_unconfirmed"   // the model says fire, no pixel passes the fire check
+	ReasonVesselUnconfirmed = "vessel_unconfirmed" // the model says vessel, no bright target on water
 )
 
 // Errors callers can test for with errors.Is.
@@ -362,7 +370,7 @@ func (t *Triage) settle(s *scene.Scene, water WaterLayer, tr *TileResult, now ti
 
 func (t *Triage) log(ctx context.Context, l SceneLog) {
 	disc := make([]any, 0, 2*len(l.Discarded))
-	for _, r := range []string{ReasonCloud, ReasonBackground, ReasonOpenWater, ReasonBelowThreshold, ReasonNoWaterReference, ReasonFireUnconfirmed} {
+	for _, r := range []string{ReasonCloud, ReasonBackground, ReasonOpenWater, ReasonBelowThreshold, ReasonNoWaterReference, ReasonFireUnconfirmed, ReasonVesselUnconfirmed} {
 		disc = append(disc, slog.Int(r, l.Discarded[r]))
 	}
 	kept := make([]any, 0, 3)
@@ -537,7 +545,7 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error 
 			best, bestP = class, prob
 		}
 	}
-	unconfirmed := false
+	unconfirmed, unconfirmedVessel := false, false
 	if pf := p(ClassFire); pf >= thr(record.ClassFire) {
 		if t.cfg.SkipFireCheck || hotPixel(s, tr.X0, tr.Y0, t.model.Contract.TileSize) {
 			consider(record.ClassFire, pf)
@@ -545,7 +553,13 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error 
 			unconfirmed = true
 		}
 	}
-	consider(record.ClassVessel, p(ClassVessel))
+	if pv := p(ClassVessel); pv >= thr(record.ClassVessel) {
+		if t.cfg.SkipVesselCheck || brightTarget(s, tr.X0, tr.Y0, t.model.Contract.TileSize) {
+			consider(record.ClassVessel, pv)
+		} else {
+			unconfirmedVessel = true
+		}
+	}
 	consider(record.ClassFlood, p(ClassFlood))
 	waterReason := ""
 	if pw := p(ClassWater); pw >= thr(record.ClassFlood) && pw > bestP {
@@ -578,6 +592,8 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error 
 	switch {
 	case unconfirmed:
 		tr.Decision = ReasonFireUnconfirmed
+	case unconfirmedVessel:
+		tr.Decision = ReasonVesselUnconfirmed
 	case top == ClassCloud:
 		tr.Decision = ReasonCloud
 	case top == ClassWater && waterReason != "":
@@ -633,6 +649,54 @@ func hotPixel(s *scene.Scene, x0, y0, size int) bool {
 		r2 := s.Data[i2][y*s.Width+x0 : y*s.Width+x0+size]
 		for x, v := range r2 {
 			if v >= hotMinSWIR2 && v >= hotMinRatio*r1[x] && v-r1[x] >= hotMinExcess {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Vessel check thresholds: a target's NIR stands vesselMinContrast above
+// the mean of the ring vesselRingPx away, and that ring's mean NIR − red is
+// below vesselMaxRingNIRMinusRed (water, glint and haze over water; not land).
+const (
+	vesselMinContrast        = 0.04
+	vesselRingPx             = 3
+	vesselMaxRingNIRMinusRed = 0.0
+)
+
+// brightTarget reports whether the size×size window at (x0, y0) holds a
+// bright compact target on water, or the scene lacks red or nir.
+func brightTarget(s *scene.Scene, x0, y0, size int) bool {
+	ir, in := -1, -1
+	for i, b := range s.Bands {
+		switch b {
+		case scene.BandRed:
+			ir = i
+		case scene.BandNIR:
+			in = i
+		}
+	}
+	if ir < 0 || in < 0 {
+		return true
+	}
+	red, nir := s.Data[ir], s.Data[in]
+	const d = vesselRingPx
+	for y := max(y0, d); y < min(y0+size, s.Height-d); y++ {
+		for x := max(x0, d); x < min(x0+size, s.Width-d); x++ {
+			v := nir[y*s.Width+x]
+			if v < vesselMinContrast {
+				continue
+			}
+			var ringNIR, ringDiff float32
+			for k := -d; k <= d; k++ {
+				for _, j := range [4]int{(y-d)*s.Width + x + k, (y+d)*s.Width + x + k, (y+k)*s.Width + x - d, (y+k)*s.Width + x + d} {
+					ringNIR += nir[j]
+					ringDiff += nir[j] - red[j]
+				}
+			}
+			const n = 4 * (2*d + 1)
+			if v-ringNIR/n >= vesselMinContrast && ringDiff/n < vesselMaxRingNIRMinusRed {
 				return true
 			}
 		}

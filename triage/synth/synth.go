@@ -275,7 +275,7 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 			surf[i] = mix(turbid, surfOcean, coast[i]/coastBand)
 			if coast[i] < surfW {
 				// Breaking waves: white foam, dim beyond the visible.
-				f := surfFoam * (1 - coast[i]/surfW) * rng.Float32()
+				f := surfFoam * (1 - coast[i]/surfW) * clamp01(0.5+tmp[i]) // foam lines, not speckle
 				for b := range surf[i] {
 					surf[i][b] += f * foamShape[b]
 				}
