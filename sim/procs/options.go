@@ -88,6 +88,11 @@ type Options struct {
 	ExpectedLoss float64
 	Channel      scenario.Channel
 
+	// FrameBytes is the TM frame length both children use (512, within
+	// 128..2048): short frames cut a detection into several symbols, so
+	// kills find items partly sent and partly reassembled.
+	FrameBytes int
+
 	// Kills are the faults, in any order; each must fall inside its window.
 	Kills []Kill
 
@@ -146,6 +151,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.FirstContactIn == 0 {
 		o.FirstContactIn = 2 * time.Second
+	}
+	if o.FrameBytes == 0 {
+		o.FrameBytes = 512
 	}
 	if o.QueueContacts == 0 {
 		o.QueueContacts = 1.5
@@ -221,6 +229,8 @@ func (o Options) validate() error {
 		return bad("MinRateBitsPerSec", o.MinRateBitsPerSec, "must be positive")
 	case !(o.ExpectedLoss >= 0 && o.ExpectedLoss < 0.9):
 		return bad("ExpectedLoss", o.ExpectedLoss, "must be in [0, 0.9)")
+	case o.FrameBytes < 128 || o.FrameBytes > 2048:
+		return bad("FrameBytes", o.FrameBytes, "must be in 128..2048")
 	case o.Scenes == nil && (o.SceneCount < 1 || o.SceneSizePx < 64):
 		return bad("SceneCount/SceneSizePx", fmt.Sprintf("%d/%d", o.SceneCount, o.SceneSizePx), "need at least one scene of at least 64 px")
 	}

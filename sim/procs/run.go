@@ -159,7 +159,9 @@ nats:
 metrics_addr: %q
 report_interval: 500ms
 contact_idle: 2s
-`, r.dirs.ground, Station, r.groundRadio.String(), natsAddr, r.ground.httpAddr)
+link:
+  frame_bytes: %d
+`, r.dirs.ground, Station, r.groundRadio.String(), natsAddr, r.ground.httpAddr, o.FrameBytes)
 	return writeFile(filepath.Join(o.Dir, "ground.yaml"), groundYAML)
 }
 
@@ -188,11 +190,13 @@ radio:
   peer: %q
 plan:
   replan_idle: 200ms
+link:
+  frame_bytes: %d
 ort:
   library: %q
 triage:
   model: %q
-`, r.dirs.flight, r.dirs.spool, r.flight.httpAddr, r.flightRadio.String(), peer, r.o.ORTLibrary, r.o.ModelPath)
+`, r.dirs.flight, r.dirs.spool, r.flight.httpAddr, r.flightRadio.String(), peer, r.o.FrameBytes, r.o.ORTLibrary, r.o.ModelPath)
 	if plan != "" {
 		y += fmt.Sprintf("contact_plan: %q\n", plan)
 	}
@@ -315,7 +319,9 @@ func (r *run) execute(ctx context.Context, res *Result) error {
 	res.RateBitsPerSec = o.RateBitsPerSec
 	if res.RateBitsPerSec == 0 {
 		// A detection is two link items: its record and its chip.
-		res.RateBitsPerSec = SizeRate(link.DefaultConfig(), 2*res.QueueItems, res.QueueBytes, o.ExpectedLoss,
+		lc := link.DefaultConfig()
+		lc.FrameBytes = o.FrameBytes
+		res.RateBitsPerSec = SizeRate(lc, 2*res.QueueItems, res.QueueBytes, o.ExpectedLoss,
 			o.ContactDuration, o.QueueContacts, o.MinRateBitsPerSec)
 	}
 	res.Windows = Windows(time.Now().Add(o.FirstContactIn), o.Contacts, o.ContactDuration, o.ContactGap)
