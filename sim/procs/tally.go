@@ -36,8 +36,10 @@ type Tally struct {
 	Messages int `json:"messages"`
 	// Duplicates counts messages beyond the first on a subject.
 	Duplicates int `json:"duplicates_published"`
-	// Lost are stored detections never published, sorted.
-	Lost []string `json:"lost_ids,omitempty"`
+	// Lost are stored detections never published, sorted; LostItems is
+	// their number.
+	Lost      []string `json:"lost_ids,omitempty"`
+	LostItems int      `json:"lost_items"`
 	// Unexpected are published detections flight never stored, sorted.
 	Unexpected []string `json:"unexpected_ids,omitempty"`
 	// DuplicateIDs are detections with more than one message, sorted.
@@ -81,6 +83,7 @@ func Compare(stored map[string]bool, subjects map[string]uint64) (Tally, error) 
 		}
 	}
 	slices.Sort(t.Lost)
+	t.LostItems = len(t.Lost)
 	slices.Sort(t.Unexpected)
 	slices.Sort(t.DuplicateIDs)
 	t.DuplicateIDs = slices.Compact(t.DuplicateIDs)

@@ -122,7 +122,7 @@ func TestCompare(t *testing.T) {
 				return
 			}
 			if got.Stored != tc.want.Stored || got.Published != tc.want.Published || got.Messages != tc.want.Messages ||
-				got.Duplicates != tc.want.Duplicates || !slices.Equal(got.Lost, tc.want.Lost) ||
+				got.Duplicates != tc.want.Duplicates || !slices.Equal(got.Lost, tc.want.Lost) || got.LostItems != len(tc.want.Lost) ||
 				!slices.Equal(got.Unexpected, tc.want.Unexpected) || !slices.Equal(got.DuplicateIDs, tc.want.DuplicateIDs) {
 				t.Errorf("Compare = %+v, want %+v", got, tc.want)
 			}
