@@ -8,8 +8,10 @@
 //  1. Ground. It starts `ground run` with its own data dir and YAML config:
 //     one UDP station on a fixed loopback port, the embedded NATS server on
 //     a fixed loopback port (so a consumer reconnects to the same address
-//     after a restart), short report and contact-idle timers. Readiness is
-//     asked of /readyz, never slept for.
+//     after a restart), short report and contact-idle timers, and short
+//     frames (Options.FrameBytes, 512 bytes, on both ends: a detection then
+//     spans several symbols, so a kill finds items half sent and half
+//     reassembled). Readiness is asked of /readyz, never slept for.
 //  2. Intake. It writes the scenes (Options.Scenes, or DefaultScenes: synthetic
 //     scenes with fires and vessels from triage/synth) into flight's spool
 //     with scene.WriteFile (a hidden temporary name, then an atomic rename)

@@ -9,7 +9,7 @@ import (
 	"github.com/skysieve/skysieve/sim/procs"
 )
 
-// Run the real binaries through three contact windows, killing flight in
+// Run the real binaries through four contact windows, killing flight in
 // the first and ground in the second, and check that every detection
 // flight stored reached the bus exactly once.
 func ExampleRun() {

@@ -118,7 +118,7 @@ func checkExactlyOnce(t *testing.T, res *Result) {
 }
 
 // TestProcessesEndToEnd is issue 9's processes-mode test: the real
-// binaries, a batch of scenes with fires and vessels, three short windows
+// binaries, a batch of scenes with fires and vessels, four 8-second windows
 // of real time, flight killed with SIGKILL during the first and ground
 // during the second, each restarted on its data dir. Every detection
 // flight stored must be on the DETECTIONS stream exactly once.
@@ -185,7 +185,7 @@ func TestProcessesCrash(t *testing.T) {
 	defer cancel()
 	res, err := Run(ctx, Options{
 		FlightBin: flight, GroundBin: ground, Dir: t.TempDir(), Seed: 2,
-		Contacts: windows, ContactDuration: dur, QueueContacts: float64(windows) / 2,
+		Contacts: windows, ContactDuration: dur, QueueContacts: float64(windows) / 2.5,
 		Kills: kills, Logger: testLogger(t),
 	})
 	if err != nil {
@@ -194,5 +194,14 @@ func TestProcessesCrash(t *testing.T) {
 	checkExactlyOnce(t, res)
 	if len(res.Kills) != len(kills) {
 		t.Fatalf("%d kills done, want %d", len(res.Kills), len(kills))
+	}
+	midDownlink := map[Target]int{}
+	for _, k := range res.Kills {
+		if k.FramesBefore > 0 && k.PublishedBefore < res.Stored {
+			midDownlink[k.Target]++
+		}
+	}
+	if midDownlink[Flight] == 0 || midDownlink[Ground] == 0 {
+		t.Errorf("kills that struck mid-downlink, by target: %v; want both", midDownlink)
 	}
 }

@@ -268,7 +268,7 @@ func TestOptionsValidate(t *testing.T) {
 		{"ExpectedLoss", func(o *Options) { o.ExpectedLoss = 0.95 }},
 		{"RateBitsPerSec", func(o *Options) { o.RateBitsPerSec = -1 }},
 		{"Kills[0].Target", func(o *Options) { o.Kills = []Kill{{Target: "nats"}} }},
-		{"Kills[0].Contact", func(o *Options) { o.Kills = []Kill{{Target: Flight, Contact: 3}} }},
+		{"Kills[0].Contact", func(o *Options) { o.Contacts = 2; o.Kills = []Kill{{Target: Flight, Contact: 2}} }},
 		{"Kills[0].After", func(o *Options) { o.Kills = []Kill{{Target: Ground, After: time.Minute}} }},
 	} {
 		o := ok
