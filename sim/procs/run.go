@@ -129,12 +129,20 @@ func (r *run) setup() error {
 		}
 	}
 	var ports [5]int
+	taken := map[int]bool{}
 	for i, network := range []string{"udp", "udp", "tcp", "tcp", "tcp"} {
-		p, err := freePort(network)
-		if err != nil {
-			return fmt.Errorf("procs: reserve a %s port: %w", network, err)
+		// The kernel may hand a port out again once closed: skip repeats.
+		for tries := 0; ports[i] == 0 || taken[ports[i]]; tries++ {
+			if tries == 10 {
+				return fmt.Errorf("procs: no distinct free %s port after %d tries", network, tries)
+			}
+			p, err := freePort(network)
+			if err != nil {
+				return fmt.Errorf("procs: reserve a %s port: %w", network, err)
+			}
+			ports[i] = p
 		}
-		ports[i] = p
+		taken[ports[i]] = true
 	}
 	lo := net.IPv4(127, 0, 0, 1)
 	r.flightRadio = &net.UDPAddr{IP: lo, Port: ports[0]}
