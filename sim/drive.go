@@ -241,14 +241,19 @@ func (r *run) nextStep(now, nextSample, end time.Time) time.Time {
 	return next
 }
 
-// notePassStarts records each flight's queue when a pass of it begins.
+// notePassStarts records each flight's queue when the radio starts
+// serving a pass (its usable start: see passes.Plan.Usable).
 func (r *run) notePassStarts(now time.Time) {
 	for i := range r.geo.Plan {
 		p := &r.geo.Plan[i]
 		if p.AOS.After(now) {
 			break
 		}
-		if _, done := r.passQueue[i]; done || !p.Contains(now) {
+		if _, done := r.passQueue[i]; done {
+			continue
+		}
+		from, to, ok := r.geo.Plan.Usable(i)
+		if !ok || now.Before(from) || !now.Before(to) {
 			continue
 		}
 		r.passQueue[i] = r.flights[p.Satellite].Stats().QueueBytes

@@ -131,8 +131,9 @@ func (r *run) report() *report.Report {
 }
 
 // skysieveGoodput: useful bytes (record + chip of each detection, once)
-// delivered in passes whose queue at AOS exceeded what they could carry,
-// over those passes' capacity after loss.
+// delivered in passes whose queue at their start exceeded what they could
+// carry, over those passes' capacity after loss. A pass counts only for
+// the part its satellite's one radio can serve (passes.Plan.Usable).
 func (r *run) skysieveGoodput(m *report.Metrics, snap consumer.Snapshot, kept map[string]kept) {
 	useful := make([]float64, len(r.geo.Plan))
 	for _, a := range snap.Arrivals {
@@ -155,7 +156,11 @@ func (r *run) skysieveGoodput(m *report.Metrics, snap consumer.Snapshot, kept ma
 		if p.AOS.After(r.clk.Now()) {
 			break
 		}
-		c := p.GoodputBytes()
+		from, to, ok := r.geo.Plan.Usable(i)
+		if !ok {
+			continue
+		}
+		c := p.GoodputBytesBetween(from, to)
 		allU += useful[i]
 		allC += c
 		if q, ok := r.passQueue[i]; ok && float64(q) > c {

@@ -183,6 +183,9 @@ func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
 	}
 	gcfg.MetricsAddr = ""
 	gcfg.Clock, gcfg.Logger = r.clk, r.log
+	if r.scn.FrameBytes > 0 {
+		gcfg.Link.FrameBytes = r.scn.FrameBytes
+	}
 	gs, err := ground.New(gcfg)
 	if err != nil {
 		return fmt.Errorf("sim: ground: %w", err)
@@ -224,6 +227,7 @@ func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
 		fcfg.RadioListen = "127.0.0.1:0"
 		fcfg.RadioPeer = rl.FlightAddr().String()
 		fcfg.MetricsAddr = ""
+		fcfg.Link = gcfg.Link
 		// Send in bursts of up to a clock step of airtime.
 		fcfg.PacingQuantum = r.opts.MinStep
 		// With everything sent and awaiting a report, re-plan as often as

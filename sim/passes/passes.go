@@ -76,8 +76,12 @@ func (p *Pass) CapacityBytes() float64 {
 }
 
 // GoodputBytes is what the pass can carry after the expected loss.
-func (p *Pass) GoodputBytes() float64 {
-	return p.integrate(p.AOS, p.LOS, time.Second, func(s Sample) float64 { return s.RateBitsPerSec / 8 * (1 - s.Loss) })
+func (p *Pass) GoodputBytes() float64 { return p.GoodputBytesBetween(p.AOS, p.LOS) }
+
+// GoodputBytesBetween is what the part of the pass within [from, to) can
+// carry after the expected loss.
+func (p *Pass) GoodputBytesBetween(from, to time.Time) float64 {
+	return p.integrate(from, to, time.Second, func(s Sample) float64 { return s.RateBitsPerSec / 8 * (1 - s.Loss) })
 }
 
 // Plan is a set of passes in AOS order.
@@ -111,6 +115,24 @@ func (pl Plan) Active(sat string, t time.Time) (*Pass, bool) {
 		return p, true
 	}
 	return nil, false
+}
+
+// Usable returns the part of pass i its satellite's one radio can serve
+// (see Active): from its AOS or the end of an earlier pass still running
+// then, to its LOS. ok is false for a pass wholly inside an earlier one.
+func (pl Plan) Usable(i int) (from, to time.Time, ok bool) {
+	p := &pl[i]
+	from, to = p.AOS, p.LOS
+	for j := range pl {
+		q := &pl[j]
+		if j == i || q.Satellite != p.Satellite {
+			continue
+		}
+		if (q.AOS.Before(p.AOS) || q.AOS.Equal(p.AOS) && j < i) && q.LOS.After(from) {
+			from = q.LOS
+		}
+	}
+	return from, to, from.Before(to)
 }
 
 // Next returns the first pass of sat that has not ended by t (it may be

@@ -108,3 +108,36 @@ func TestActiveOverlap(t *testing.T) {
 		}
 	}
 }
+
+func TestUsable(t *testing.T) {
+	pl := Plan{
+		flatPass("A", "S1", t0, 8e6, 0),
+		flatPass("A", "S2", t0.Add(5*time.Minute), 8e6, 0),
+		flatPass("B", "S3", t0.Add(6*time.Minute), 8e6, 0),
+		flatPass("A", "S4", t0.Add(15*time.Minute+30*time.Second), 8e6, 0),
+	}
+	inner := flatPass("A", "S5", t0.Add(time.Minute), 8e6, 0)
+	inner.LOS = t0.Add(3 * time.Minute)
+	pl = append(pl, inner)
+	pl.Sort()
+	want := map[string][2]time.Duration{
+		"S1": {0, 10 * time.Minute}, "S2": {10 * time.Minute, 15 * time.Minute}, "S3": {6 * time.Minute, 16 * time.Minute},
+		"S4": {15*time.Minute + 30*time.Second, 25*time.Minute + 30*time.Second},
+	}
+	for i, p := range pl {
+		from, to, ok := pl.Usable(i)
+		if p.Station == "S5" {
+			if ok {
+				t.Errorf("S5 inside S1 is usable from %v to %v", from, to)
+			}
+			continue
+		}
+		w := want[p.Station]
+		if !ok || !from.Equal(t0.Add(w[0])) || !to.Equal(t0.Add(w[1])) {
+			t.Errorf("%s usable %v..%v %v, want +%v..+%v", p.Station, from.Sub(t0), to.Sub(t0), ok, w[0], w[1])
+		}
+	}
+	if got := pl[0].GoodputBytesBetween(t0, t0.Add(time.Minute)); got != 60e6 {
+		t.Errorf("GoodputBytesBetween a minute = %v, want 6e7", got)
+	}
+}

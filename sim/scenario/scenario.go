@@ -30,6 +30,10 @@ type Scenario struct {
 	StationsFile string `mapstructure:"stations_file"`
 	// MinElevationDeg, when above a station's own mask, raises it.
 	MinElevationDeg float64 `mapstructure:"min_elevation_deg"`
+	// FrameBytes is the TM frame length both ends use (128..2048); 0 keeps
+	// the link's default. Narrow links want short frames: a frame is the
+	// unit of loss and of padding.
+	FrameBytes int `mapstructure:"frame_bytes"`
 
 	Scene   Scene   `mapstructure:"scene"`
 	Events  Events  `mapstructure:"events"`
@@ -117,6 +121,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("satellites", []string{})
 	v.SetDefault("stations_file", "testdata/stations.yaml")
 	v.SetDefault("min_elevation_deg", 0.0)
+	v.SetDefault("frame_bytes", 0)
 	v.SetDefault("scene.width_px", 512)
 	v.SetDefault("scene.height_px", 512)
 	v.SetDefault("scene.gsd_m", 30.0)
@@ -227,6 +232,8 @@ func (s *Scenario) Validate() error {
 		return bad("tle_file", s.TLEFile, "a TLE file is required")
 	case s.StationsFile == "":
 		return bad("stations_file", s.StationsFile, "a stations file is required")
+	case s.FrameBytes != 0 && (s.FrameBytes < 128 || s.FrameBytes > 2048):
+		return bad("frame_bytes", s.FrameBytes, "must be 0 (the link default) or 128..2048")
 	case s.MinElevationDeg < 0 || s.MinElevationDeg >= 90:
 		return bad("min_elevation_deg", s.MinElevationDeg, "must be in [0, 90)")
 	case s.Scene.WidthPx < 32 || s.Scene.WidthPx > 20000:

@@ -77,6 +77,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"channel:\n  duplicate: -0.1\n", "channel.duplicate"},
 		{"events:\n  fires: -2\n", "events.fires"},
 		{"clouds:\n  scale: 9\n", "clouds.scale"},
+		{"frame_bytes: 64\n", "frame_bytes"},
 		{"seed: 3\nstations_file: missing.yaml\n", "stations_file"},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
