@@ -156,18 +156,18 @@ func TestProcessesEndToEnd(t *testing.T) {
 }
 
 // TestProcessesCrash kills flight and ground, in turn, at random moments
-// of every window but the last. Normally four windows and six kills;
-// SKYSIEVE_SOAK=1 runs sixteen windows with three kills in each of the
-// first fifteen.
+// of every window but the last. Normally four scenes, four windows and six
+// kills; SKYSIEVE_SOAK=1 runs sixteen scenes and sixteen windows with three
+// kills in each of the first fifteen.
 func TestProcessesCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the real binaries and runs for about a minute")
 	}
 	t.Parallel()
 	flight, ground := buildBinaries(t)
-	windows, perWindow := 4, 2
+	windows, perWindow, scenes := 4, 2, 4
 	if os.Getenv("SKYSIEVE_SOAK") == "1" {
-		windows, perWindow = 16, 3
+		windows, perWindow, scenes = 16, 3, 16
 	}
 	const dur = 8 * time.Second
 	rng := rand.New(rand.NewPCG(7, 7))
@@ -184,7 +184,7 @@ func TestProcessesCrash(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(windows)*time.Minute+2*time.Minute)
 	defer cancel()
 	res, err := Run(ctx, Options{
-		FlightBin: flight, GroundBin: ground, Dir: t.TempDir(), Seed: 2,
+		FlightBin: flight, GroundBin: ground, Dir: t.TempDir(), Seed: 2, SceneCount: scenes,
 		Contacts: windows, ContactDuration: dur, QueueContacts: float64(windows) / 2.5,
 		Kills: kills, Logger: testLogger(t),
 	})
