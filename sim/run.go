@@ -34,8 +34,10 @@ type Options struct {
 	// DataDir holds the services' data (stores, NATS). Empty: a temporary
 	// folder removed when Run returns.
 	DataDir string
-	// Triage configures the onboard engine (model, ONNX Runtime library,
-	// threads); zero fields take triage.DefaultConfig's. Run sets its clock.
+	// Triage configures the onboard engine. A config without thresholds
+	// is triage.DefaultConfig() with this one's ModelPath, RuntimePath and
+	// Threads (so the zero value is the default engine). Run sets its
+	// clock and logger.
 	Triage triage.Config
 	// Progress receives the live progress line; nil prints none. Terminal
 	// redraws it in place.
@@ -74,7 +76,7 @@ type run struct {
 	submitted   int
 	refused     int
 	queue       []report.QueuePoint
-	passQueue   map[int]int64 // pass index → flight queue bytes at AOS
+	passQueue   map[int]int64 // pass index → flight queue bytes when its radio time starts
 	nextCapture int
 	// Where the wall time went, for the report's counters.
 	steps                       int64
