@@ -229,7 +229,7 @@ func (r *run) baselineMetrics(rep *report.Report, visible map[int]bool, end time
 		b.GoodputRatio = res.SaturatedDeliveredBytes / res.SaturatedCapacityBytes
 	}
 	if res.GoodputCapacityBytes > 0 {
-		b.GoodputAllPasses = float64(res.DeliveredBytes) / res.GoodputCapacityBytes
+		b.GoodputAllPasses = res.MovedBytes / res.GoodputCapacityBytes
 	}
 	rep.Plot.BaseLatencies = lat
 	for _, q := range res.Queue {

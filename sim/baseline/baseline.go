@@ -35,6 +35,8 @@ type Result struct {
 	Delivered map[int]time.Time
 	// DeliveredBytes counts raw bytes on the ground (whole scenes only).
 	DeliveredBytes int64
+	// MovedBytes counts raw bytes sent, whole scenes or not.
+	MovedBytes float64
 	// GoodputCapacityBytes is what the contacts could carry after loss.
 	GoodputCapacityBytes float64
 	// SaturatedDeliveredBytes and SaturatedCapacityBytes cover only the
@@ -119,6 +121,7 @@ func Run(scenes []Scene, plan passes.Plan, start, end time.Time, sample time.Dur
 				q.bytes -= float64(head.RawBytes)
 				q.sent = 0
 			}
+			res.MovedBytes += used
 			if saturated {
 				res.SaturatedDeliveredBytes += used
 			}

@@ -59,7 +59,7 @@ func TestProperties(t *testing.T) {
 		}
 		end := t0.Add(7 * time.Hour)
 		r := Run(scenes, plan, t0, end, time.Minute)
-		if float64(r.DeliveredBytes) > r.GoodputCapacityBytes+1 {
+		if float64(r.DeliveredBytes) > r.MovedBytes+1 || r.MovedBytes > r.GoodputCapacityBytes+1 {
 			t.Fatalf("seed %d: delivered %d > capacity %.0f", seed, r.DeliveredBytes, r.GoodputCapacityBytes)
 		}
 		if r.SaturatedDeliveredBytes > r.SaturatedCapacityBytes+1 || (r.SaturatedCapacityBytes > 0 && r.SaturatedDeliveredBytes < 0.999*r.SaturatedCapacityBytes) {
