@@ -37,6 +37,8 @@ func (r *Report) WriteHTML(dir string) (string, error) {
 		"CDF":      template.HTML(r.cdfSVG()),
 		"Map":      template.HTML(r.mapSVG()),
 		"Cards":    r.cards(),
+		"GoodputS": goodput(r.Metrics),
+		"GoodputB": goodput(r.Baseline),
 	}
 	if err := page.Execute(&buf, data); err != nil {
 		return "", fmt.Errorf("report: render: %w", err)
@@ -422,7 +424,7 @@ pre{background:#f6f6f6;padding:10px;font-size:12px;overflow-x:auto}
 <tr><td>critical latency p50 (s)</td><td>{{printf "%.1f" .R.Metrics.CriticalLatencyP50S}}</td><td>{{printf "%.1f" .R.Baseline.CriticalLatencyP50S}}</td></tr>
 <tr><td>critical latency p99 (s)</td><td>{{printf "%.1f" .R.Metrics.CriticalLatencyP99S}}</td><td>{{printf "%.1f" .R.Baseline.CriticalLatencyP99S}}</td></tr>
 <tr><td>bound p99: next pass + own transmission (s)</td><td>{{printf "%.1f" .R.Metrics.CriticalLatencyBoundP99S}}</td><td>{{printf "%.1f" .R.Baseline.CriticalLatencyBoundP99S}}</td></tr>
-<tr><td>goodput ratio (saturated passes)</td><td>{{printf "%.3f" .R.Metrics.GoodputRatio}} ({{.R.Metrics.SaturatedPasses}})</td><td>{{printf "%.3f" .R.Baseline.GoodputRatio}} ({{.R.Baseline.SaturatedPasses}})</td></tr>
+<tr><td>goodput ratio (passes whose queue exceeded them)</td><td>{{.GoodputS}}</td><td>{{.GoodputB}}</td></tr>
 </table>
 
 <h2>Critical detections: time from capture to responder</h2>

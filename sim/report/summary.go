@@ -28,8 +28,16 @@ func (r *Report) WriteSummary(w io.Writer) {
 	row("critical latency p50", dur(s.CriticalLatencyP50S), dur(b.CriticalLatencyP50S))
 	row("critical latency p99", dur(s.CriticalLatencyP99S), dur(b.CriticalLatencyP99S))
 	row("  bound p99 (next pass + own tx)", dur(s.CriticalLatencyBoundP99S), dur(b.CriticalLatencyBoundP99S))
-	row("goodput ratio (saturated passes)", fmt.Sprintf("%.3f (%d)", s.GoodputRatio, s.SaturatedPasses), fmt.Sprintf("%.3f (%d)", b.GoodputRatio, b.SaturatedPasses))
+	row("goodput ratio (saturated passes)", goodput(s), goodput(b))
 	fmt.Fprintf(w, "\n  critical p99 / bound: %.2f (target ≤ 1.10); baseline p99 / Skysieve p99: %.1f× (target ≥ 5)\n", r.LatencyToBound, r.BaselineSpeedup)
+}
+
+// goodput shows the ratio over saturated passes, or says there were none.
+func goodput(m Metrics) string {
+	if m.SaturatedPasses == 0 {
+		return "n/a (none)"
+	}
+	return fmt.Sprintf("%.3f (%d)", m.GoodputRatio, m.SaturatedPasses)
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
