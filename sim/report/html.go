@@ -33,6 +33,7 @@ func (r *Report) WriteHTML(dir string) (string, error) {
 		"R":        r,
 		"Summary":  r.summaryText(),
 		"Queue":    template.HTML(r.queueSVG()),
+		"Depth":    template.HTML(r.depthSVG()),
 		"Timeline": template.HTML(r.timelineSVG()),
 		"CDF":      template.HTML(r.cdfSVG()),
 		"Map":      template.HTML(r.mapSVG()),
@@ -192,6 +193,36 @@ func (r *Report) queueSVG() string {
 	series(r.Plot.Queue, func(q QueuePoint) int64 { return q.QueueBytes }, colSkysieve)
 	c.legend([2]string{"baseline raw queue", colBaseline}, [2]string{"Skysieve queue", colSkysieve},
 		[2]string{"Skysieve store file", "#b2abd2"}, [2]string{"pass in progress", "#9ecae1"})
+	return c.done()
+}
+
+// depthSVG draws the number of items waiting on board: Skysieve's
+// detections and the baseline's raw scenes.
+func (r *Report) depthSVG() string {
+	c := newChart(1000, 240)
+	c.x0, c.x1 = 0, math.Max(r.DurationS/3600, 1e-3)
+	maxN := 1
+	for _, q := range append(append([]QueuePoint(nil), r.Plot.Queue...), r.Plot.BaselineQueue...) {
+		maxN = max(maxN, q.Items)
+	}
+	step := math.Pow(10, math.Floor(math.Log10(float64(maxN))))
+	c.y0, c.y1 = 0, step*math.Ceil(float64(maxN)/step)
+	c.frame("simulated time (hours)", "items on board")
+	for v := 0.0; v <= c.y1; v += step {
+		c.yTick(v, fmt.Sprintf("%g", v))
+	}
+	r.hoursTicks(c)
+	series := func(qs []QueuePoint, colour string) {
+		var xs, ys []float64
+		for _, q := range qs {
+			xs = append(xs, r.hours(q.At))
+			ys = append(ys, float64(q.Items))
+		}
+		c.line(xs, ys, colour, true)
+	}
+	series(r.Plot.BaselineQueue, colBaseline)
+	series(r.Plot.Queue, colSkysieve)
+	c.legend([2]string{"baseline: raw scenes", colBaseline}, [2]string{"Skysieve: detections", colSkysieve})
 	return c.done()
 }
 
@@ -434,6 +465,8 @@ pre{background:#f6f6f6;padding:10px;font-size:12px;overflow-x:auto}
 <h2>What waits on board</h2>
 {{.Queue}}
 <p class="note">Bytes waiting for downlink. The baseline keeps every raw scene until a pass carries it down, first in first out; Skysieve keeps only its detections and evidence chips.</p>
+{{.Depth}}
+<p class="note">Queue depth: items waiting on board (Skysieve: detections, queued or awaiting the ground's acknowledgement; baseline: raw scenes).</p>
 
 <h2>Passes</h2>
 {{.Timeline}}

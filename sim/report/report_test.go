@@ -49,7 +49,7 @@ func sampleReport() *Report {
 	for i := range 48 {
 		at := start.Add(time.Duration(i) * 30 * time.Minute)
 		r.Plot.Queue = append(r.Plot.Queue, QueuePoint{At: at, Items: i % 7, QueueBytes: int64(i%7) * 20000, StorageBytes: 1 << 20})
-		r.Plot.BaselineQueue = append(r.Plot.BaselineQueue, QueuePoint{At: at, QueueBytes: int64(i) * 5e7})
+		r.Plot.BaselineQueue = append(r.Plot.BaselineQueue, QueuePoint{At: at, Items: i, QueueBytes: int64(i) * 5e7})
 	}
 	for i := range 20 {
 		aos := start.Add(time.Duration(i) * 70 * time.Minute)
@@ -119,8 +119,8 @@ func TestWriteHTML(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := strings.Count(s, "<svg"); n != 4 {
-		t.Fatalf("%d SVG plots, want 4", n)
+	if n := strings.Count(s, "<svg"); n != 5 {
+		t.Fatalf("%d SVG plots, want 5", n)
 	}
 	for _, want := range []string{"test &lt;day&gt;", "Svalbard", "fire-000", "baseline raw queue", "bound p99"} {
 		if !strings.Contains(s, want) {
