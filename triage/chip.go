@@ -14,8 +14,9 @@ import (
 // shrunk to fit its byte budget.
 var ChipQualities = []int{90, 75, 60, 45, 30, 20}
 
-// MinChipBudgetBytes is the smallest budget a chip can meet (a tiny JPEG).
-const MinChipBudgetBytes = 512
+// MinChipBudgetBytes is the smallest budget a chip can always meet: a
+// baseline JPEG's tables alone take about 600 bytes.
+const MinChipBudgetBytes = 1024
 
 // Chip renders the size×size window at (x0, y0) of s as a true-colour JPEG
 // quicklook (red, green, blue bands; the first three bands if the scene has

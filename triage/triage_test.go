@@ -225,7 +225,7 @@ func TestPriority(t *testing.T) {
 
 func TestChipBudget(t *testing.T) {
 	s, _ := synth.Generate(synth.Spec{Seed: 4, Width: 64, Height: 64})
-	for _, budget := range []int{512, 900, 2048, 8192} {
+	for _, budget := range []int{1024, 1500, 2048, 8192} {
 		b, err := triage.Chip(s, scene.DefaultBands, 0, 0, 64, budget)
 		if err != nil {
 			t.Fatalf("budget %d: %v", budget, err)
