@@ -351,9 +351,7 @@ func (t *Triage) TriageWithWater(ctx context.Context, s *scene.Scene, water Wate
 
 // settle decides one tile and, if kept, turns it into a detection.
 func (t *Triage) settle(s *scene.Scene, water WaterLayer, tr *TileResult, now time.Time, res *Result) error {
-	if err := t.decide(s, water, tr); err != nil {
-		return err
-	}
+	t.decide(s, water, tr)
 	if !tr.Kept {
 		res.Log.Discarded[tr.Decision]++
 		return nil
@@ -521,11 +519,12 @@ func (t *Triage) fill(s *scene.Scene, bandIdx []int, b *batchBuf) {
 	clear(x[len(b.tiles)*per:])
 }
 
-// decide applies the keep/discard policy to one tile.
-func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error {
+// decide applies the keep/discard policy to one tile. A water layer that
+// fails for the tile (does not cover it) counts as no reference there.
+func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 	if float64(tr.CloudFraction) >= t.cfg.CloudDiscardFraction {
 		tr.Decision = ReasonCloud
-		return nil
+		return
 	}
 	p := func(class string) float64 {
 		if i, ok := t.iProbs[class]; ok {
@@ -567,20 +566,23 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error 
 			waterReason = ReasonNoWaterReference
 		} else {
 			f, err := water.WaterFraction(s, tr.X0, tr.Y0, tr.X0+t.model.Contract.TileSize, tr.Y0+t.model.Contract.TileSize)
-			if err != nil {
-				return fmt.Errorf("triage scene %q tile (%d,%d): %w", s.ID, tr.Row, tr.Col, err)
-			}
-			tr.RefWaterFraction = f
-			if f < t.cfg.FloodMaxRefWater {
+			switch {
+			case err != nil:
+				// A layer that does not cover the tile cannot tell a
+				// flood from the sea: never call one there.
+				waterReason = ReasonNoWaterReference
+			case f < t.cfg.FloodMaxRefWater:
+				tr.RefWaterFraction = f
 				best, bestP = record.ClassFlood, pw
-			} else {
+			default:
+				tr.RefWaterFraction = f
 				waterReason = ReasonOpenWater
 			}
 		}
 	}
 	if best != "" {
 		tr.Kept, tr.Decision, tr.Confidence = true, best, bestP
-		return nil
+		return
 	}
 	top, topP := ClassBackground, -1.0
 	for c, i := range t.iProbs {
@@ -602,20 +604,19 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) error 
 		tr.Decision = ReasonNoWaterReference
 	case top == ClassWater:
 		f, err := water.WaterFraction(s, tr.X0, tr.Y0, tr.X0+t.model.Contract.TileSize, tr.Y0+t.model.Contract.TileSize)
-		if err != nil {
-			return fmt.Errorf("triage scene %q tile (%d,%d): %w", s.ID, tr.Row, tr.Col, err)
-		}
-		tr.RefWaterFraction = f
-		tr.Decision = ReasonOpenWater
-		if f < t.cfg.FloodMaxRefWater {
-			tr.Decision = ReasonBelowThreshold
+		switch {
+		case err != nil:
+			tr.Decision = ReasonNoWaterReference
+		case f < t.cfg.FloodMaxRefWater:
+			tr.RefWaterFraction, tr.Decision = f, ReasonBelowThreshold
+		default:
+			tr.RefWaterFraction, tr.Decision = f, ReasonOpenWater
 		}
 	case top == ClassFire || top == ClassVessel || top == ClassFlood:
 		tr.Decision = ReasonBelowThreshold
 	default:
 		tr.Decision = ReasonBackground
 	}
-	return nil
 }
 
 // The fire check's thresholds, after the daytime tests of the Landsat

@@ -146,6 +146,20 @@ func TestNoWaterLayerNoFlood(t *testing.T) {
 	if res.Log.Discarded[triage.ReasonNoWaterReference] == 0 {
 		t.Errorf("sea tiles not discarded as %s: %+v", triage.ReasonNoWaterReference, res.Log)
 	}
+	// A layer that does not cover the scene behaves the same, and does not fail it.
+	far := s.Geo
+	far.OriginX += 20
+	layer, err := triage.NewRasterWater(far, 10, 10, make([]bool, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2, err := tr.TriageWithWater(context.Background(), s, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Log.Discarded[triage.ReasonNoWaterReference] != res.Log.Discarded[triage.ReasonNoWaterReference] {
+		t.Errorf("layer outside the scene: %+v, want as without a layer %+v", res2.Log, res.Log)
+	}
 }
 
 func TestSceneErrors(t *testing.T) {
