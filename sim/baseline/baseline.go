@@ -15,12 +15,6 @@ type Scene struct {
 	RawBytes  int64
 }
 
-// Delivery is when a scene was fully on the ground.
-type Delivery struct {
-	Scene     int // index into the input
-	Delivered time.Time
-}
-
 // QueuePoint samples the bytes waiting on board (all satellites) over time.
 type QueuePoint struct {
 	At         time.Time
