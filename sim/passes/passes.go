@@ -70,11 +70,6 @@ func (p *Pass) integrate(from, to time.Time, step time.Duration, f func(Sample) 
 	return sum
 }
 
-// CapacityBytes is what the pass can carry at its rate, ignoring loss.
-func (p *Pass) CapacityBytes() float64 {
-	return p.integrate(p.AOS, p.LOS, time.Second, func(s Sample) float64 { return s.RateBitsPerSec / 8 })
-}
-
 // GoodputBytes is what the pass can carry after the expected loss.
 func (p *Pass) GoodputBytes() float64 { return p.GoodputBytesBetween(p.AOS, p.LOS) }
 
@@ -133,18 +128,6 @@ func (pl Plan) Usable(i int) (from, to time.Time, ok bool) {
 		}
 	}
 	return from, to, from.Before(to)
-}
-
-// Next returns the first pass of sat that has not ended by t (it may be
-// in progress).
-func (pl Plan) Next(sat string, t time.Time) (*Pass, bool) {
-	for i := range pl {
-		p := &pl[i]
-		if p.Satellite == sat && p.LOS.After(t) {
-			return p, true
-		}
-	}
-	return nil, false
 }
 
 // Bound is the earliest an item of sizeBytes captured by sat at capture

@@ -36,9 +36,6 @@ func TestPassAt(t *testing.T) {
 	if !ok || s.ElevationDeg < 58 || s.ElevationDeg > 60 {
 		t.Fatalf("At near TCA = %+v %v", s, ok)
 	}
-	if got := p.CapacityBytes(); got != 600e6 {
-		t.Fatalf("CapacityBytes = %v, want 6e8", got)
-	}
 	if got := p.GoodputBytes(); got < 539.9e6 || got > 540.1e6 {
 		t.Fatalf("GoodputBytes = %v, want 5.4e8", got)
 	}
@@ -59,9 +56,6 @@ func TestPlan(t *testing.T) {
 	}
 	if p, ok := pl.Active("B", t0.Add(time.Hour+2*time.Minute)); !ok || p.Satellite != "B" {
 		t.Fatal("Active B")
-	}
-	if p, ok := pl.Next("A", t0.Add(time.Hour+11*time.Minute)); !ok || p.Station != "S2" {
-		t.Fatal("Next A after first pass")
 	}
 	for _, tc := range []struct {
 		name    string
