@@ -14,7 +14,7 @@ FUZZTIME ?= 60s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 SHELL    := /bin/bash
-.PHONY: all build ort landsat run test test-go test-arm64 flight-arm64 arm64-deps \
+.PHONY: all build ort landsat model run test test-go test-arm64 flight-arm64 arm64-deps \
         fuzz fuzz-short soak bench lint clean
 
 all: build
@@ -30,6 +30,10 @@ landsat: .cache/landsat/L7_ETMs.tif
 build: ort
 	@mkdir -p bin
 	$(GO) build -o bin/ ./flight/cmd/flight ./ground/cmd/ground ./sim/cmd/sim ./triage/cmd/triage
+
+# Rebuild the default triage model from its recorded seed (trained in Go).
+model: ort
+	$(GO) run ./triage/cmd/triage build-model -o testdata/model/triage.onnx
 
 arm64-deps:
 	@./.ci/deps.sh gcc-aarch64-linux-gnu:aarch64-linux-gnu-gcc qemu-user:qemu-aarch64 util-linux:unshare
