@@ -70,10 +70,11 @@ soak: ort landsat
 	SKYSIEVE_SOAK=1 $(GO) test -count=1 -timeout 120m -run 'Soak|Crash' ./...
 
 # Benchmarks and evals write machine-readable figures to out/bench/*.json.
-# Each package's TestBenchJSON runs only when SKYSIEVE_BENCH_DIR is set.
+# Each package's TestBenchJSON runs only when SKYSIEVE_BENCH_DIR is set; one
+# package at a time (-p 1) so benchmarks do not compete for the two cores.
 bench: ort landsat
 	@mkdir -p out/bench
-	SKYSIEVE_BENCH_DIR=$(CURDIR)/out/bench $(GO) test -count=1 -timeout 60m -run '^TestBenchJSON' ./...
+	SKYSIEVE_BENCH_DIR=$(CURDIR)/out/bench $(GO) test -p 1 -count=1 -timeout 60m -run '^TestBenchJSON' ./...
 	@ls out/bench
 
 lint:
