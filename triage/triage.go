@@ -151,23 +151,25 @@ type Result struct {
 // Triage runs one model on scenes. Its methods may be called from several
 // goroutines; scenes are triaged one at a time.
 type Triage struct {
-	cfg     Config
-	model   *Model
-	session *ort.DynamicAdvancedSession
-	batch   int
-	bufs    [2]*batchBuf
-	water   WaterLayer
-	iProbs  map[string]int // class name -> index
-	mu      sync.Mutex
-	closed  bool
+	cfg    Config
+	model  *Model
+	batch  int
+	bufs   [2]*batchBuf
+	water  WaterLayer
+	iProbs map[string]int // class name -> index
+	mu     sync.Mutex
+	closed bool
 }
 
-// batchBuf is one set of pre-allocated tensors: the input batch and outputs.
+// batchBuf is one set of pre-allocated tensors, the input batch and the
+// outputs, with an ONNX Runtime session bound to them (so a run passes no
+// values across cgo: the same call as a bare benchmark makes).
 type batchBuf struct {
-	in    *ort.Tensor[float32]
-	probs *ort.Tensor[float32]
-	cloud *ort.Tensor[float32]
-	tiles []tileRef // which tiles fill it
+	in      *ort.Tensor[float32]
+	probs   *ort.Tensor[float32]
+	cloud   *ort.Tensor[float32]
+	session *ort.AdvancedSession
+	tiles   []tileRef // which tiles fill it
 }
 
 type tileRef struct{ row, col, x0, y0 int }
@@ -245,22 +247,24 @@ func New(cfg Config) (*Triage, error) {
 		return nil, fmt.Errorf("triage: inter-op threads: %s", oneLine(err))
 	}
 	c := m.Contract
-	t.session, err = ort.NewDynamicAdvancedSessionWithONNXData(m.Bytes, []string{c.Input}, []string{c.OutputProbs, c.OutputCloud}, opts)
-	if err != nil {
-		return nil, fmt.Errorf("triage model %s: ONNX Runtime refused it: %s", m.Path, oneLine(err))
-	}
 	for i := range t.bufs {
 		b := &batchBuf{}
+		t.bufs[i] = b
 		ts := int64(c.TileSize)
 		if b.in, err = ort.NewEmptyTensor[float32](ort.NewShape(int64(t.batch), int64(len(c.Bands)), ts, ts)); err == nil {
 			if b.probs, err = ort.NewEmptyTensor[float32](ort.NewShape(int64(t.batch), int64(len(c.Classes)))); err == nil {
 				b.cloud, err = ort.NewEmptyTensor[float32](ort.NewShape(int64(t.batch), 1))
 			}
 		}
-		t.bufs[i] = b
 		if err != nil {
 			t.Close()
 			return nil, fmt.Errorf("triage: allocate tensors: %s", oneLine(err))
+		}
+		b.session, err = ort.NewAdvancedSessionWithONNXData(m.Bytes, []string{c.Input}, []string{c.OutputProbs, c.OutputCloud},
+			[]ort.Value{b.in}, []ort.Value{b.probs, b.cloud}, opts)
+		if err != nil {
+			t.Close()
+			return nil, fmt.Errorf("triage model %s: ONNX Runtime refused it: %s", m.Path, oneLine(err))
 		}
 	}
 	return t, nil
@@ -269,7 +273,7 @@ func New(cfg Config) (*Triage, error) {
 // Model returns the loaded model and its contract.
 func (t *Triage) Model() *Model { return t.model }
 
-// Close releases the session and tensors. It is safe to call twice.
+// Close releases the sessions and tensors. It is safe to call twice.
 func (t *Triage) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -277,25 +281,23 @@ func (t *Triage) Close() error {
 		return nil
 	}
 	t.closed = true
+	var first error
 	for _, b := range t.bufs {
 		if b == nil {
 			continue
 		}
-		for _, v := range []interface{ Destroy() error }{b.in, b.probs, b.cloud} {
-			if v != nil && !isNilTensor(v) {
+		if b.session != nil {
+			if err := b.session.Destroy(); err != nil && first == nil {
+				first = err
+			}
+		}
+		for _, v := range []*ort.Tensor[float32]{b.in, b.probs, b.cloud} {
+			if v != nil {
 				_ = v.Destroy()
 			}
 		}
 	}
-	if t.session != nil {
-		return t.session.Destroy()
-	}
-	return nil
-}
-
-func isNilTensor(v interface{ Destroy() error }) bool {
-	tv, ok := v.(*ort.Tensor[float32])
-	return ok && tv == nil
+	return first
 }
 
 // Triage triages scene s with the configured reference water layer.
@@ -470,7 +472,7 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := t.session.Run([]ort.Value{b.in}, []ort.Value{b.probs, b.cloud}); err != nil {
+		if err := b.session.Run(); err != nil {
 			return fmt.Errorf("triage: ONNX Runtime run: %s", oneLine(err))
 		}
 		probs, cloud := b.probs.GetData(), b.cloud.GetData()
