@@ -11,6 +11,7 @@ import (
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/contact"
 	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/downlink/plan"
 	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/flight/store"
 	"github.com/skysieve/skysieve/triage"
@@ -77,6 +78,17 @@ type Config struct {
 	// PlanConfidence is the probability each planned item completes in its
 	// pass (see downlink/plan); 0 means plan.DefaultConfidence.
 	PlanConfidence float64
+	// PlanFeedbackConfidence is the completion probability parity is sized
+	// for when an item's last frame leaves at least PlanFeedbackDelay of
+	// the contact for the ground's report to come back: the loop re-plans
+	// on each report and repairs exactly what was lost (see downlink/plan).
+	// 0 means DefaultFeedbackConfidence; set it to PlanConfidence to size
+	// every item for PlanConfidence.
+	PlanFeedbackConfidence float64
+	// PlanFeedbackDelay is how long after an item's last frame the ground's
+	// report on it is back on board: the ground's report interval plus the
+	// time on air of a report and a frame in hand, with a margin.
+	PlanFeedbackDelay time.Duration
 	// MaxPlanItems bounds the detections read from the store per plan.
 	MaxPlanItems int
 	// RecordBonus is added to a detection's value for its record (the
@@ -93,6 +105,11 @@ type Config struct {
 	// HousekeepingEvery is how often, during a contact, a housekeeping
 	// packet goes down.
 	HousekeepingEvery time.Duration
+	// HousekeepingShare is the largest fraction of a contact's air time
+	// housekeeping may take: on a narrow link, where one packet is many
+	// seconds on air, packets are spaced further apart than
+	// HousekeepingEvery to keep to it.
+	HousekeepingShare float64
 
 	// Clock is the time source for everything the service schedules.
 	// Default clock.Real{}.
@@ -111,6 +128,7 @@ func DefaultConfig() Config {
 		MaxSceneAttempts:     3,
 		MetricsAddr:          defaultMetricsAddr,
 		HousekeepingEvery:    30 * time.Second,
+		HousekeepingShare:    0.02,
 		Triage:               triage.DefaultConfig(),
 		PriorityClasses:      map[string]int{record.ClassFire: 0, record.ClassFlood: 1, record.ClassVessel: 2},
 		DefaultPriorityClass: 3,
@@ -122,6 +140,7 @@ func DefaultConfig() Config {
 		MaxPlanItems:         5000,
 		RecordBonus:          1,
 		ReplanIdle:           time.Second,
+		PlanFeedbackDelay:    20 * time.Second,
 	}
 }
 
@@ -139,6 +158,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSceneAttempts == 0 {
 		c.MaxSceneAttempts = d.MaxSceneAttempts
+	}
+	if c.HousekeepingShare == 0 {
+		c.HousekeepingShare = d.HousekeepingShare
 	}
 	if c.HousekeepingEvery == 0 {
 		c.HousekeepingEvery = d.HousekeepingEvery
@@ -167,6 +189,12 @@ func (c Config) withDefaults() Config {
 	if c.MaxPlanItems == 0 {
 		c.MaxPlanItems = d.MaxPlanItems
 	}
+	if c.PlanFeedbackConfidence == 0 {
+		c.PlanFeedbackConfidence = DefaultFeedbackConfidence
+	}
+	if c.PlanFeedbackDelay == 0 {
+		c.PlanFeedbackDelay = d.PlanFeedbackDelay
+	}
 	if c.ReplanIdle == 0 {
 		c.ReplanIdle = d.ReplanIdle
 	}
@@ -192,6 +220,8 @@ func (c Config) Validate() error {
 		return badKey("max_scene_attempts", c.MaxSceneAttempts, "must be positive")
 	case c.HousekeepingEvery <= 0:
 		return badKey("housekeeping_every", c.HousekeepingEvery, "must be positive")
+	case !(c.HousekeepingShare > 0 && c.HousekeepingShare <= 1):
+		return badKey("housekeeping_share", c.HousekeepingShare, "must be in (0, 1]")
 	case c.SweepEvery <= 0:
 		return badKey("sweep_every", c.SweepEvery, "must be positive")
 	case c.PacingQuantum <= 0:
@@ -202,6 +232,10 @@ func (c Config) Validate() error {
 		return badKey("plan.max_items", c.MaxPlanItems, "must be positive")
 	case c.PlanConfidence != 0 && !(c.PlanConfidence >= 0.5 && c.PlanConfidence < 1):
 		return badKey("plan.confidence", c.PlanConfidence, "must be in [0.5, 1)")
+	case !(c.PlanFeedbackConfidence >= 0.5 && c.PlanFeedbackConfidence <= planConfidence(c.PlanConfidence)):
+		return badKey("plan.feedback_confidence", c.PlanFeedbackConfidence, "must be in [0.5, plan.confidence]")
+	case c.PlanFeedbackDelay < 0:
+		return badKey("plan.feedback_delay", c.PlanFeedbackDelay, "must not be negative")
 	case !(c.RecordBonus >= 0):
 		return badKey("plan.record_bonus", c.RecordBonus, "must be non-negative")
 	case c.DefaultPriorityClass < 0 || c.DefaultPriorityClass > store.MaxPriorityClass:
@@ -231,4 +265,19 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// DefaultFeedbackConfidence is the completion probability parity is sized
+// for when the ground's report comes back in the pass: one half, so an
+// item goes with no parity unless the predicted loss is high; what is lost
+// is repaired from the report.
+const DefaultFeedbackConfidence = 0.5
+
+// planConfidence is the planner's confidence for a configured value (0:
+// the planner's default).
+func planConfidence(c float64) float64 {
+	if c == 0 {
+		return plan.DefaultConfidence
+	}
+	return c
 }

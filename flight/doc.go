@@ -33,7 +33,14 @@
 // marked done in the store, and when both parts of a detection are done
 // the item is acknowledged (released from the store). A part the ground
 // still needs symbols for gets that many repair symbols, sized again for
-// the loss. A part with no report keeps its place in the queue and is sent
+// the loss. Each whole report makes the loop re-plan, so repair goes out
+// in the same pass; that is why items whose report can come back in the
+// pass go with parity sized for PlanFeedbackConfidence (one half: none
+// unless the loss is high) and only those near the contact's end for
+// PlanConfidence. A report covers the symbols that ended on air before it
+// was made (with a small guard); symbols still on their way stay counted
+// as in flight, so they are not sent again. If whole reports stop for
+// PlanFeedbackDelay, symbols no report covered are counted lost. A part with no report keeps its place in the queue and is sent
 // again in a later pass: nothing leaves the store unacknowledged except by
 // expiry or eviction, which the store counts. A detection of priority
 // class 0 stored mid-pass makes the loop re-plan at the next frame, so it
@@ -44,7 +51,9 @@
 // before using numbers below it and restarts from it.
 //
 // Telemetry. A housekeeping packet (Stats as JSON, APID 0x102) goes down
-// at each contact's start and every HousekeepingEvery during it. Stats()
+// at each contact's start and every HousekeepingEvery during it, or less
+// often on a narrow link, so that it takes at most HousekeepingShare of
+// the air time. Stats()
 // gives the same snapshot in-process, and /metrics serves it as
 // skysieve_flight_* Prometheus metrics beside /livez and /readyz when
 // MetricsAddr is set.

@@ -104,7 +104,8 @@ func (g *testGround) receive() {
 	}
 }
 
-// reportLoop sends a report every 100 ms while frames are arriving.
+// reportLoop sends a report every 100 ms while frames are arriving and
+// for a few seconds after, so the last frames of a burst are covered.
 func (g *testGround) reportLoop(done chan struct{}) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -115,7 +116,7 @@ func (g *testGround) reportLoop(done chan struct{}) {
 		case <-tick.C:
 		}
 		g.mu.Lock()
-		peer, active := g.peer, time.Since(g.lastFrame) < time.Second
+		peer, active := g.peer, time.Since(g.lastFrame) < 3*time.Second
 		g.reportSeq++
 		seq := g.reportSeq
 		g.mu.Unlock()

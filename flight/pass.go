@@ -33,13 +33,14 @@ type linkItem struct {
 	// next is the next symbol index to send: symbols are never repeated.
 	next int
 	// need is what the ground still lacks (its last report, else K);
-	// unreported counts symbols sent since that report.
+	// unreported counts symbols sent that no report has covered yet.
 	need, unreported int
+	// inFlight holds when each of the unreported symbols ends on air, so a
+	// report made at some time covers exactly those that reached the
+	// ground before it.
+	inFlight []time.Time
 	// pending are symbol indices sent but not yet recorded in the store.
 	pending []int
-	// sentEpoch is the number of reports begun arriving when li last went
-	// out.
-	sentEpoch uint64
 }
 
 // pass is the state of one contact while it runs.
@@ -51,7 +52,19 @@ type pass struct {
 	due      time.Time
 	nextHK   time.Time
 	frameBuf []byte
+	// replan is set when a whole report has arrived: the loop plans again
+	// so repair goes to what the ground said it lacks. lastReport is when
+	// the latest whole report arrived.
+	replan     bool
+	lastReport time.Time
 }
+
+// reportGuard is the margin by which a symbol must have ended on air
+// before a report's time for the report to count as covering it (the
+// propagation delay and the ground's handling, with room to spare). Erring
+// late only delays a repair by one report; erring early resends a symbol
+// still on its way.
+const reportGuard = 2 * time.Second
 
 // radioLoop waits for each contact and runs it; outside contacts it only
 // handles uplink reports (which arrive during contacts anyway).
@@ -87,7 +100,7 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 	if err != nil {
 		return err
 	}
-	p := &pass{name: name, contact: c, items: map[link.ItemRef]*linkItem{}, due: s.clock.Now()}
+	p := &pass{name: name, contact: c, items: map[link.ItemRef]*linkItem{}, due: s.clock.Now(), lastReport: s.clock.Now()}
 	s.setInPass(true)
 	s.stats.passes.Add(1)
 	s.log.Info("pass start", "pass", name, "contact_start", c.Start, "contact_end", c.End, "capacity_bytes", int64(c.CapacityBits()/8))
@@ -120,10 +133,13 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 		}
 		s.drainReports(p)
 		if !now.Before(p.nextHK) {
-			if err := s.sendHousekeeping(ctx, p); err != nil {
+			air, err := s.sendHousekeeping(ctx, p)
+			if err != nil {
 				return err
 			}
-			p.nextHK = s.clock.Now().Add(s.cfg.HousekeepingEvery)
+			// On a narrow link a housekeeping packet is many seconds on
+			// air: space them so they take at most their share.
+			p.nextHK = s.clock.Now().Add(max(s.cfg.HousekeepingEvery, time.Duration(float64(air)/s.cfg.HousekeepingShare)))
 		}
 		pl, queue, err := s.replan(p, now)
 		if err != nil {
@@ -144,6 +160,7 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 			continue
 		}
 		s.preemptFlag.Store(false)
+		p.replan = false
 		switch err := s.sendPlan(ctx, p, pl, queue); {
 		case errors.Is(err, errContactOver):
 			// No whole frame fits in what is left: idle to the end.
@@ -173,13 +190,20 @@ func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error)
 	}
 	items := make([]plan.Item, len(queue))
 	for i, li := range queue {
+		if now.Sub(p.lastReport) > s.cfg.PlanFeedbackDelay {
+			// Reports have stopped (lost, or the ground reports only
+			// while frames arrive): count symbols that one should have
+			// covered by now as lost rather than wait for it.
+			li.uncover(now.Add(reportGuard - s.cfg.PlanFeedbackDelay))
+		}
 		items[i] = plan.Item{
 			ID: li.ref.String(), Class: li.class, Value: li.value,
 			K: li.enc.K(), FrameBytes: s.cfg.Link.FrameBytes,
 			Need: min(li.need, li.enc.K()), Unreported: li.unreported,
 		}
 	}
-	pl, err := plan.Replan(p.contact, now, items, plan.Options{Confidence: s.cfg.PlanConfidence})
+	pl, err := plan.Replan(p.contact, now, items, plan.Options{Confidence: s.cfg.PlanConfidence,
+		FeedbackConfidence: s.cfg.PlanFeedbackConfidence, FeedbackDelay: s.cfg.PlanFeedbackDelay})
 	if err != nil {
 		return plan.Plan{}, nil, fmt.Errorf("plan: %w", err)
 	}
@@ -286,6 +310,9 @@ func (s *Service) sendSymbols(ctx context.Context, p *pass, li *linkItem, n int)
 			s.handleReport(p, rep)
 		default:
 		}
+		if p.replan {
+			return errStopSending
+		}
 		if li.need == 0 {
 			return nil // completed while we were sending
 		}
@@ -300,7 +327,7 @@ func (s *Service) sendSymbols(ctx context.Context, p *pass, li *linkItem, n int)
 		}
 		li.next++
 		li.unreported++
-		li.sentEpoch = s.reportEpoch
+		li.inFlight = append(li.inFlight, p.due) // transmit left p.due at the frame's end
 		li.pending = append(li.pending, idx)
 		s.stats.symbolsSent.Add(1)
 		if idx >= li.enc.K() {
@@ -397,14 +424,16 @@ func (s *Service) drainReports(p *pass) {
 func (s *Service) handleReport(p *pass, rep report.Report) {
 	s.stats.reports.Add(1)
 	if whole := s.gather(rep); whole != nil && p != nil {
-		// A whole report that does not mention a part sent before the
-		// previous report arrived means the ground has none of its
-		// symbols: they were all lost, so count them out.
+		// A whole report that does not mention a part means the ground
+		// has none of its symbols: those that reached it before the
+		// report was made were lost, so count them out.
 		for ref, li := range p.items {
-			if li.unreported > 0 && !whole[ref] && li.sentEpoch+1 < s.reportEpoch {
-				li.unreported = 0
+			if li.unreported > 0 && !whole[ref] {
+				li.uncover(rep.Time)
 			}
 		}
+		p.replan = true
+		p.lastReport = s.clock.Now()
 	}
 	for _, ref := range rep.Complete {
 		delete(s.needs, ref)
@@ -412,7 +441,7 @@ func (s *Service) handleReport(p *pass, rep report.Report) {
 			if li, ok := p.items[ref]; ok {
 				// The send loop may hold li: need 0 stops it, and keeps it
 				// out of plans for the rest of the pass. The encoder goes.
-				li.need, li.unreported = 0, 0
+				li.need, li.unreported, li.inFlight = 0, 0, nil
 				li.enc = nil
 				s.flushItem(p, li)
 			}
@@ -429,10 +458,25 @@ func (s *Service) handleReport(p *pass, rep report.Report) {
 		s.needs[nr.Ref] = nr.Symbols
 		if p != nil {
 			if li, ok := p.items[nr.Ref]; ok && li.enc != nil {
-				li.need, li.unreported = nr.Symbols, 0
+				li.need = nr.Symbols
+				li.uncover(rep.Time)
 			}
 		}
 	}
+}
+
+// uncover drops the in-flight symbols a report made at madeAt covers: the
+// ground's count already reflects them. Those still on their way stay
+// unreported, so the planner does not send them again.
+func (li *linkItem) uncover(madeAt time.Time) {
+	keep := li.inFlight[:0]
+	for _, end := range li.inFlight {
+		if end.Add(reportGuard).After(madeAt) {
+			keep = append(keep, end)
+		}
+	}
+	li.inFlight = keep
+	li.unreported = len(keep)
 }
 
 // gather collects the items a report mentions across its parts and
@@ -512,33 +556,38 @@ func (s *Service) uplinkLoop(ctx context.Context) error {
 
 // sendHousekeeping sends one housekeeping packet (the Stats as JSON) on
 // its own APID, with a little parity and no custody: the next one
-// supersedes it.
-func (s *Service) sendHousekeeping(ctx context.Context, p *pass) error {
+// supersedes it. It returns the packet's time on air.
+func (s *Service) sendHousekeeping(ctx context.Context, p *pass) (time.Duration, error) {
 	data, err := s.housekeeping()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var id link.ItemID
 	copy(id[:2], "hk")
 	binary.BigEndian.PutUint64(id[8:], uint64(s.clock.Now().UnixNano()))
 	enc, err := s.sender.Item(link.KindHousekeeping, id, data, 0)
 	if err != nil {
-		return fmt.Errorf("housekeeping: %w", err)
+		return 0, fmt.Errorf("housekeeping: %w", err)
 	}
-	_, loss := p.contact.At(s.clock.Now())
+	now := s.clock.Now()
+	start := p.due
+	if start.Before(now) {
+		start = now
+	}
+	_, loss := p.contact.At(now)
 	n := enc.K() + 1 + int(float64(enc.K())*loss*2)
 	for i := range n {
 		p.frameBuf, err = enc.AppendFrame(p.frameBuf[:0], i)
 		if err != nil {
-			return fmt.Errorf("housekeeping: %w", err)
+			return 0, fmt.Errorf("housekeeping: %w", err)
 		}
 		if err := s.transmit(ctx, p, p.frameBuf); err != nil {
 			if errors.Is(err, errStopSending) || errors.Is(err, errContactOver) {
-				return nil
+				return p.due.Sub(start), nil
 			}
-			return err
+			return 0, err
 		}
 	}
 	s.stats.housekeeping.Add(1)
-	return nil
+	return p.due.Sub(start), nil
 }

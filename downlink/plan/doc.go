@@ -16,7 +16,15 @@
 // then ID, and walks the contact timeline greedily. For each item it sizes
 // parity to the loss predicted where its frames will fall: the smallest
 // symbol count n such that, counting the unreported symbols already out,
-// P(Binomial(n+Unreported, 1-loss) ≥ Need) ≥ Options.Confidence. An item that
+// P(Binomial(n+Unreported, 1-loss) ≥ Need) ≥ Options.Confidence. With
+// Options.FeedbackConfidence set, an item whose last frame ends at least
+// Options.FeedbackDelay before the contact does is sized for that lower
+// probability instead: the ground's report on it comes back in the pass,
+// and the caller re-plans to send exactly the symbols it still lacks, so
+// parity is spent on the losses that happened rather than on every item
+// (for a one-symbol item at 0.99, that is the difference between 100%
+// overhead and the loss rate). Near the end of the contact no report can
+// come back in time, and Confidence applies. An item that
 // does not fit whole is skipped and smaller ones fill in behind it; when
 // nothing else fits, the leftover frames start the best remaining item as a
 // partial send that a later pass resumes (the ground keeps partial state).

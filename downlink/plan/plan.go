@@ -94,6 +94,16 @@ type Options struct {
 	// Confidence is the probability each planned item completes in this
 	// pass given the predicted loss. Default 0.99.
 	Confidence float64
+	// FeedbackConfidence, when set (in [0.5, Confidence]), sizes the parity
+	// of items whose last frame ends at least FeedbackDelay before the
+	// contact ends: the ground's report on them comes back in the pass and
+	// the caller re-plans with what it says, so a lost symbol costs one
+	// repair symbol then instead of parity sent up front for every item.
+	// Items ending later are sized for Confidence. Zero: Confidence for all.
+	FeedbackConfidence float64
+	// FeedbackDelay is the time from an item's last frame until a report
+	// covering it is back on board and acted on.
+	FeedbackDelay time.Duration
 }
 
 // DefaultConfidence is the completion probability Make aims for.
@@ -194,7 +204,8 @@ func (it *Item) validate(i int) error {
 // ErrBadItem (wrapped, naming the culprit) for invalid input. The plan
 // never uses more bits than the contact carries, every non-partial send
 // completes its item with at least Options.Confidence under the predicted
-// loss, and sends are in priority-class order.
+// loss (Options.FeedbackConfidence for one that ends FeedbackDelay or more
+// before the contact does), and sends are in priority-class order.
 func Make(c Contact, items []Item, opt Options) (Plan, error) {
 	if err := c.Validate(); err != nil {
 		return Plan{}, err
@@ -205,6 +216,13 @@ func Make(c Contact, items []Item, opt Options) (Plan, error) {
 	}
 	if !(conf >= 0.5 && conf < 1) {
 		return Plan{}, fmt.Errorf("plan: confidence %v outside [0.5, 1)", conf)
+	}
+	fbConf := opt.FeedbackConfidence
+	if fbConf == 0 {
+		fbConf = conf
+	}
+	if !(fbConf >= 0.5 && fbConf <= conf) || opt.FeedbackDelay < 0 {
+		return Plan{}, fmt.Errorf("plan: feedback confidence %v outside [0.5, %v] or feedback delay %v negative", fbConf, conf, opt.FeedbackDelay)
 	}
 	cands := make([]keyed, 0, len(items))
 	for i := range items {
@@ -222,6 +240,10 @@ func Make(c Contact, items []Item, opt Options) (Plan, error) {
 	p := Plan{ContactStart: c.Start, CapacityBits: c.CapacityBits()}
 	tl := newTimeline(c)
 	sizer := newSizer(conf)
+	var fb *feedback
+	if fbConf < conf {
+		fb = &feedback{sizer: newSizer(fbConf), lastEnd: c.End.Sub(c.Start) - opt.FeedbackDelay}
+	}
 	minFrameBits := math.Inf(1)
 	for _, cd := range cands {
 		minFrameBits = math.Min(minFrameBits, float64(items[cd.idx].FrameBytes)*8)
@@ -237,7 +259,7 @@ func Make(c Contact, items []Item, opt Options) (Plan, error) {
 		}
 		it := &items[cd.idx]
 		frameBits := float64(it.FrameBytes) * 8
-		n, loss, ok := fit(tl, sizer, it, frameBits)
+		n, loss, ok := fitFeedback(tl, sizer, fb, it, frameBits)
 		if !ok {
 			if len(skipped) < maxPartialCandidates {
 				skipped = append(skipped, cd.idx)
@@ -264,7 +286,7 @@ func Make(c Contact, items []Item, opt Options) (Plan, error) {
 	for _, idx := range skipped {
 		it := &items[idx]
 		frameBits := float64(it.FrameBytes) * 8
-		if _, _, whole := fit(tl, sizer, it, frameBits); whole {
+		if _, _, whole := fitFeedback(tl, sizer, fb, it, frameBits); whole {
 			continue
 		}
 		n := min(int(tl.leftBits()/frameBits), maxParityFactor*it.Need)
@@ -291,6 +313,26 @@ func Make(c Contact, items []Item, opt Options) (Plan, error) {
 // sent. It is Make on c.From(now).
 func Replan(c Contact, now time.Time, items []Item, opt Options) (Plan, error) {
 	return Make(c.From(now), items, opt)
+}
+
+// feedback is the sizer for items whose report comes back in the pass:
+// those whose last frame ends by lastEnd (an offset from the contact's
+// start).
+type feedback struct {
+	sizer   *sizer
+	lastEnd time.Duration
+}
+
+// fitFeedback is fit with the feedback sizer when the item so sized ends
+// early enough for its report to come back in the pass, else with sz.
+func fitFeedback(tl *timeline, sz *sizer, fb *feedback, it *Item, frameBits float64) (int, float64, bool) {
+	if fb != nil {
+		n, loss, ok := fit(tl, fb.sizer, it, frameBits)
+		if ok && tl.endOffset(float64(n)*frameBits) <= fb.lastEnd {
+			return n, loss, true
+		}
+	}
+	return fit(tl, sz, it, frameBits)
 }
 
 // fit sizes the item at the timeline's cursor: the symbol count, the loss it

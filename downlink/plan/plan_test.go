@@ -392,3 +392,56 @@ func TestRepairResumeAndGaps(t *testing.T) {
 		t.Fatalf("after the contact: %+v, %v", q.Sends, err)
 	}
 }
+
+// TestFeedbackSizing: items whose report can come back in the pass are
+// sized for FeedbackConfidence, those ending within FeedbackDelay of the
+// contact's end for Confidence, and every send meets the one it was due.
+func TestFeedbackSizing(t *testing.T) {
+	// One 1024-byte frame a second for 100 s at 5% loss.
+	c := Contact{Start: t0, End: t0.Add(100 * time.Second), Segments: []Segment{
+		{Start: t0, End: t0.Add(100 * time.Second), RateBitsPerSec: 8192, Loss: 0.05}}}
+	var items []Item
+	for i := range 100 {
+		items = append(items, Item{ID: fmt.Sprintf("i%03d", i), Class: 1, Value: float64(100 - i), K: 1, FrameBytes: 1024, Need: 1})
+	}
+	opt := Options{FeedbackConfidence: 0.5, FeedbackDelay: 20 * time.Second}
+	p, err := Make(c, items, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, c, items, p, opt.FeedbackConfidence)
+	early, late := 0, 0
+	for _, s := range p.Sends {
+		feedback := s.EndOffset <= c.End.Sub(c.Start)-opt.FeedbackDelay
+		conf := DefaultConfidence
+		if feedback {
+			conf, early = opt.FeedbackConfidence, early+1
+		} else if !s.Partial {
+			late++
+		}
+		if got := tail(s.Symbols, 1, 1-s.Loss); !s.Partial && got < conf {
+			t.Errorf("send %+v completes with %.4f, below %v", s, got, conf)
+		}
+		if feedback && s.Symbols != 1 {
+			t.Errorf("send %+v ends in time for a report but carries parity", s)
+		}
+	}
+	// 80 one-frame items before the last 20 s, then two-frame items.
+	if early != 80 || late != 10 {
+		t.Fatalf("%d sends sized for feedback, %d for the end of the pass; want 80 and 10", early, late)
+	}
+	// Without feedback every one-symbol item takes a parity symbol.
+	q, err := Make(c, items, Options{})
+	if err != nil || len(q.Sends) != 50 {
+		t.Fatalf("without feedback: %d sends, %v; want 50", len(q.Sends), err)
+	}
+	for _, bad := range []Options{
+		{FeedbackConfidence: 0.4},
+		{Confidence: 0.9, FeedbackConfidence: 0.95},
+		{FeedbackConfidence: 0.6, FeedbackDelay: -time.Second},
+	} {
+		if _, err := Make(c, items, bad); err == nil {
+			t.Errorf("options %+v accepted", bad)
+		}
+	}
+}

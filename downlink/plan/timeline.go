@@ -95,3 +95,21 @@ func (tl *timeline) take(bits float64) (start, end time.Duration) {
 	}
 	return start, end
 }
+
+// endOffset is when the next bits of the timeline would end on air, as an
+// offset from the contact's start, without taking them.
+func (tl *timeline) endOffset(bits float64) time.Duration {
+	off := tl.offBits
+	for i := tl.seg; i < len(tl.segs); i++ {
+		avail := tl.bits[i] - off
+		if bits <= avail {
+			return tl.timeAt(i, off+bits)
+		}
+		bits -= avail
+		off = 0
+	}
+	if len(tl.segs) == 0 {
+		return 0
+	}
+	return tl.segs[len(tl.segs)-1].End.Sub(tl.origin)
+}
