@@ -57,7 +57,7 @@ func TestTriageScene(t *testing.T) {
 		c.Logger = slog.New(slog.NewJSONHandler(&logBuf, nil))
 	})
 	spec := synth.Spec{Seed: 77, SceneID: "e2e", Satellite: "SKY-1", CaptureTime: capture, OceanFraction: 0.35,
-		RandomFires: 2, RandomFloods: 1, RandomVessels: 2}
+		Width: 256, Height: 256, RandomFires: 2, RandomFloods: 1, RandomVessels: 2}
 	s, truth := synth.Generate(spec)
 	res, err := tr.TriageWithWater(context.Background(), s, truth)
 	if err != nil {
@@ -133,7 +133,7 @@ func TestTriageScene(t *testing.T) {
 // become a flood.
 func TestNoWaterLayerNoFlood(t *testing.T) {
 	tr := newTriage(t, nil)
-	s, _ := synth.Generate(synth.Spec{Seed: 3, SceneID: "sea", CaptureTime: time.Now(), OceanFraction: 0.8})
+	s, _ := synth.Generate(synth.Spec{Seed: 3, SceneID: "sea", CaptureTime: time.Now(), OceanFraction: 0.8, Width: 192, Height: 192})
 	res, err := tr.Triage(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)
