@@ -61,8 +61,26 @@ func TestVesselCheck(t *testing.T) {
 		{"hull at sea", sea, hull, true},
 		{"faint wake", sea, [6]float32{0.12, 0.095, 0.065, 0.03, 0.01, 0.006}, false},
 		{"roof in a forest", forest, hull, false},
+		{"hull near the coast", sea, hull, true},
+		{"roof on the shore", forest, hull, false},
 	} {
 		s := flatScene(c.background)
+		switch c.name {
+		case "hull near the coast":
+			// Land from column 11: a quarter of the hull's ring.
+			for y := 0; y < 16; y++ {
+				for x := 11; x < 16; x++ {
+					setPixel(s, x, y, forest)
+				}
+			}
+		case "roof on the shore":
+			// Sea up to column 5: a quarter of the roof's ring.
+			for y := 0; y < 16; y++ {
+				for x := 0; x <= 5; x++ {
+					setPixel(s, x, y, sea)
+				}
+			}
+		}
 		setPixel(s, 8, 8, c.px)
 		if got := brightTarget(s, 0, 0, 16); got != c.target {
 			t.Errorf("%s: brightTarget = %v", c.name, got)

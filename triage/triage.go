@@ -47,9 +47,10 @@ type Config struct {
 	// SkipVesselCheck turns off the physical check on vessels: by default
 	// a vessel tile is kept only if it holds a bright compact target on
 	// water: a pixel whose NIR reflectance is at least 0.04 above the mean
-	// of the ring of pixels three away, where that ring is water-like (NIR
-	// below red on average). Surf, beaches, roofs, glint and cloud edges
-	// fail it. Scenes without red and nir bands skip it.
+	// of the water-like pixels (NIR below red) of the ring of pixels three
+	// away, where at least two thirds of that ring is water-like. Surf,
+	// beaches, roofs, glint and cloud edges fail it; a vessel close to the
+	// shore passes. Scenes without red and nir bands skip it.
 	SkipVesselCheck bool
 	// ChipBudgetBytes bounds each evidence chip.
 	ChipBudgetBytes int
@@ -683,12 +684,17 @@ func hotPixel(s *scene.Scene, x0, y0, size int) bool {
 }
 
 // Vessel check thresholds: a target's NIR stands vesselMinContrast above
-// the mean of the ring vesselRingPx away, and that ring's mean NIR − red is
-// below vesselMaxRingNIRMinusRed (water, glint and haze over water; not land).
+// the mean NIR of the water-like pixels (NIR below red: water, glint and
+// haze over water; not land) of the ring vesselRingPx away, and at least
+// vesselMinRingWaterNum/vesselMinRingWaterDen of that ring is water-like.
+// Counting ring pixels rather than averaging the ring keeps a vessel within
+// three pixels of the shore (a few land pixels in its ring, far brighter in
+// NIR than the sea) while a bright pixel on land still fails.
 const (
-	vesselMinContrast        = 0.04
-	vesselRingPx             = 3
-	vesselMaxRingNIRMinusRed = 0.0
+	vesselMinContrast     = 0.04
+	vesselRingPx          = 3
+	vesselMinRingWaterNum = 2
+	vesselMinRingWaterDen = 3
 )
 
 // brightTarget reports whether the size×size window at (x0, y0) holds a
@@ -708,21 +714,24 @@ func brightTarget(s *scene.Scene, x0, y0, size int) bool {
 	}
 	red, nir := s.Data[ir], s.Data[in]
 	const d = vesselRingPx
+	const n = 4 * (2*d + 1)
 	for y := max(y0, d); y < min(y0+size, s.Height-d); y++ {
 		for x := max(x0, d); x < min(x0+size, s.Width-d); x++ {
 			v := nir[y*s.Width+x]
 			if v < vesselMinContrast {
 				continue
 			}
-			var ringNIR, ringDiff float32
+			var waterNIR float32
+			var nWater int
 			for k := -d; k <= d; k++ {
 				for _, j := range [4]int{(y-d)*s.Width + x + k, (y+d)*s.Width + x + k, (y+k)*s.Width + x - d, (y+k)*s.Width + x + d} {
-					ringNIR += nir[j]
-					ringDiff += nir[j] - red[j]
+					if nir[j] < red[j] {
+						waterNIR += nir[j]
+						nWater++
+					}
 				}
 			}
-			const n = 4 * (2*d + 1)
-			if v-ringNIR/n >= vesselMinContrast && ringDiff/n < vesselMaxRingNIRMinusRed {
+			if vesselMinRingWaterDen*nWater >= vesselMinRingWaterNum*n && v-waterNIR/float32(nWater) >= vesselMinContrast {
 				return true
 			}
 		}
