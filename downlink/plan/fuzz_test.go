@@ -38,11 +38,18 @@ func FuzzMake(f *testing.F) {
 				K: k, FrameBytes: int(r.u16() % 4096), Need: int(r.u8() % 70), Unreported: int(r.u8() % 8),
 			})
 		}
+		fb := Options{FeedbackConfidence: 0.5 + float64(r.u8())/512, FeedbackDelay: time.Duration(r.u8()) * time.Second}
 		p, err := Make(c, items, Options{})
 		if err != nil {
 			return
 		}
 		checkPlan(t, c, items, p, DefaultConfidence)
+		// With feedback sizing every send still meets the lower target.
+		if p, err = Make(c, items, fb); err == nil {
+			checkPlan(t, c, items, p, fb.FeedbackConfidence)
+		} else if fb.FeedbackConfidence <= DefaultConfidence {
+			t.Fatalf("feedback options %+v refused: %v", fb, err)
+		}
 	})
 }
 
