@@ -36,7 +36,7 @@ func main() {
 		switch e.Action {
 		case "output":
 			outputs[key] = append(outputs[key], e.Output)
-			if e.Test == "" && strings.HasPrefix(e.Output, "ok") || strings.HasPrefix(e.Output, "FAIL") {
+			if e.Test == "" && (strings.HasPrefix(e.Output, "ok") || strings.HasPrefix(e.Output, "FAIL")) {
 				fmt.Print(e.Output)
 			}
 		case "pass":
