@@ -63,6 +63,8 @@ func TestVesselCheck(t *testing.T) {
 		{"roof in a forest", forest, hull, false},
 		{"hull near the coast", sea, hull, true},
 		{"roof on the shore", forest, hull, false},
+		{"sand bar at sea", sea, [6]float32{0.28, 0.33, 0.38, 0.43, 0.48, 0.38}, false},
+		{"bright hull in hazy soil", [6]float32{0.49, 0.37, 0.32, 0.29, 0.38, 0.34}, [6]float32{0.5, 0.5, 0.5, 0.48, 0.37, 0.27}, false},
 	} {
 		s := flatScene(c.background)
 		switch c.name {

@@ -47,10 +47,11 @@ type Config struct {
 	// SkipVesselCheck turns off the physical check on vessels: by default
 	// a vessel tile is kept only if it holds a bright compact target on
 	// water: a pixel whose NIR reflectance is at least 0.04 above the mean
-	// of the water-like pixels (NIR below red) of the ring of pixels three
-	// away, where at least two thirds of that ring is water-like. Surf,
-	// beaches, roofs, glint and cloud edges fail it; a vessel close to the
-	// shore passes. Scenes without red and nir bands skip it.
+	// of the water-like pixels (NIR below red, SWIR-1 not above NIR) of the
+	// ring of pixels three away, where at least two thirds of that ring is
+	// water-like, and whose SWIR-1 is not above its NIR. Surf, beaches,
+	// sand spits, roofs, glint and cloud edges fail it; a vessel close to
+	// the shore passes. Scenes without red and nir bands skip it.
 	SkipVesselCheck bool
 	// ChipBudgetBytes bounds each evidence chip.
 	ChipBudgetBytes int
@@ -684,12 +685,16 @@ func hotPixel(s *scene.Scene, x0, y0, size int) bool {
 }
 
 // Vessel check thresholds: a target's NIR stands vesselMinContrast above
-// the mean NIR of the water-like pixels (NIR below red: water, glint and
-// haze over water; not land) of the ring vesselRingPx away, and at least
-// vesselMinRingWaterNum/vesselMinRingWaterDen of that ring is water-like.
-// Counting ring pixels rather than averaging the ring keeps a vessel within
-// three pixels of the shore (a few land pixels in its ring, far brighter in
-// NIR than the sea) while a bright pixel on land still fails.
+// the mean NIR of the water-like pixels of the ring vesselRingPx away, and
+// at least vesselMinRingWaterNum/vesselMinRingWaterDen of that ring is
+// water-like. Counting ring pixels rather than averaging the ring keeps a
+// vessel within three pixels of the shore (a few land pixels in its ring,
+// far brighter in NIR than the sea) while a bright pixel on land still
+// fails. Water-like is NIR below red (water, glint and haze over water) and,
+// when the scene has SWIR-1, SWIR-1 below NIR (water absorbs more at 1.6 µm
+// than at 0.86 µm; hazy soil does not). The target itself must not be
+// brighter in SWIR-1 than in NIR: soil, sand, roofs and laterite are; a
+// painted steel hull is not.
 const (
 	vesselMinContrast     = 0.04
 	vesselRingPx          = 3
@@ -700,32 +705,40 @@ const (
 // brightTarget reports whether the size×size window at (x0, y0) holds a
 // bright compact target on water, or the scene lacks red or nir.
 func brightTarget(s *scene.Scene, x0, y0, size int) bool {
-	ir, in := -1, -1
+	ir, in, i1 := -1, -1, -1
 	for i, b := range s.Bands {
 		switch b {
 		case scene.BandRed:
 			ir = i
 		case scene.BandNIR:
 			in = i
+		case scene.BandSWIR1:
+			i1 = i
 		}
 	}
 	if ir < 0 || in < 0 {
 		return true
 	}
 	red, nir := s.Data[ir], s.Data[in]
+	// Without SWIR-1 its tests pass: compare NIR with itself.
+	swir1 := nir
+	if i1 >= 0 {
+		swir1 = s.Data[i1]
+	}
 	const d = vesselRingPx
 	const n = 4 * (2*d + 1)
 	for y := max(y0, d); y < min(y0+size, s.Height-d); y++ {
 		for x := max(x0, d); x < min(x0+size, s.Width-d); x++ {
-			v := nir[y*s.Width+x]
-			if v < vesselMinContrast {
+			i := y*s.Width + x
+			v := nir[i]
+			if v < vesselMinContrast || swir1[i] > v {
 				continue
 			}
 			var waterNIR float32
 			var nWater int
 			for k := -d; k <= d; k++ {
 				for _, j := range [4]int{(y-d)*s.Width + x + k, (y+d)*s.Width + x + k, (y+k)*s.Width + x - d, (y+k)*s.Width + x + d} {
-					if nir[j] < red[j] {
+					if nir[j] < red[j] && swir1[j] <= nir[j] {
 						waterNIR += nir[j]
 						nWater++
 					}
