@@ -57,7 +57,7 @@ test-go: ort landsat
 	@mkdir -p out
 	@set -o pipefail; $(GO) test -count=1 -timeout 30m -json ./... | tee out/test.json | $(GO) run ./.ci/testsum
 
-test-arm64: flight-arm64
+test-arm64: flight-arm64 landsat
 	./.ci/arm64-run.sh bin/flight-arm64 selftest --ort-lib $(ORT_ARM)
 	ARM64_TEST_ARGS="-test.skip ^TestEvalThresholds$$" ./.ci/test-arm64.sh ./triage
 	./.ci/test-arm64.sh $(ARM64_PKGS)
