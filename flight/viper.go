@@ -66,9 +66,9 @@ var configKeys = map[string]func(c *Config, v any) error{
 		return nil
 	},
 	"link.frame_bytes":              integer(func(c *Config) *int { return &c.Link.FrameBytes }),
-	"link.spacecraft_id":            uint16v(func(c *Config) *uint16 { return &c.Link.SpacecraftID }, 1023),
-	"link.downlink_spi":             uint16v(func(c *Config) *uint16 { return &c.Link.DownlinkSPI }, 65534),
-	"link.uplink_spi":               uint16v(func(c *Config) *uint16 { return &c.Link.UplinkSPI }, 65534),
+	"link.spacecraft_id":            ranged(func(c *Config) *uint16 { return &c.Link.SpacecraftID }, 1023),
+	"link.downlink_spi":             ranged(func(c *Config) *uint16 { return &c.Link.DownlinkSPI }, 65534),
+	"link.uplink_spi":               ranged(func(c *Config) *uint16 { return &c.Link.UplinkSPI }, 65534),
 	"link.max_block_k":              integer(func(c *Config) *int { return &c.Link.MaxBlockK }),
 	"triage.model":                  str(func(c *Config) *string { return &c.Triage.ModelPath }),
 	"ort.library":                   str(func(c *Config) *string { return &c.Triage.RuntimePath }),
@@ -86,8 +86,8 @@ var configKeys = map[string]func(c *Config, v any) error{
 	"store.max_item_bytes":          int64v(func(c *Config) *int64 { return &c.Store.MaxItemBytes }),
 	"store.tombstone_ttl":           dur(func(c *Config) *time.Duration { return &c.Store.TombstoneTTL }),
 	"store.max_tombstones":          integer(func(c *Config) *int { return &c.Store.MaxTombstones }),
-	"link.idle_vc":                  uint8v(func(c *Config) *uint8 { return &c.Link.IdleVC }, 7),
-	"link.uplink_vc":                uint8v(func(c *Config) *uint8 { return &c.Link.UplinkVC }, 63),
+	"link.idle_vc":                  ranged(func(c *Config) *uint8 { return &c.Link.IdleVC }, 7),
+	"link.uplink_vc":                ranged(func(c *Config) *uint8 { return &c.Link.UplinkVC }, 63),
 }
 
 func str(f func(*Config) *string) func(*Config, any) error {
@@ -120,9 +120,9 @@ func integer(f func(*Config) *int) func(*Config, any) error {
 	}
 }
 
-// uint16v and uint8v read an integer and check its range (cast would
-// wrap 70000 to a uint16 silently).
-func uint16v(f func(*Config) *uint16, maxV int) func(*Config, any) error {
+// ranged reads an integer and checks it against 0..maxV before narrowing
+// it (cast would wrap 70000 to a uint16 silently).
+func ranged[T uint8 | uint16](f func(*Config) *T, maxV int) func(*Config, any) error {
 	return func(c *Config, v any) error {
 		n, err := cast.ToIntE(v)
 		if err != nil {
@@ -131,21 +131,7 @@ func uint16v(f func(*Config) *uint16, maxV int) func(*Config, any) error {
 		if n < 0 || n > maxV {
 			return fmt.Errorf("must be in 0..%d", maxV)
 		}
-		*f(c) = uint16(n)
-		return nil
-	}
-}
-
-func uint8v(f func(*Config) *uint8, maxV int) func(*Config, any) error {
-	return func(c *Config, v any) error {
-		n, err := cast.ToIntE(v)
-		if err != nil {
-			return err
-		}
-		if n < 0 || n > maxV {
-			return fmt.Errorf("must be in 0..%d", maxV)
-		}
-		*f(c) = uint8(n)
+		*f(c) = T(n)
 		return nil
 	}
 }
