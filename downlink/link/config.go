@@ -21,6 +21,7 @@ const (
 	KindRecord       = packet.KindRecord
 	KindChip         = packet.KindChip
 	KindHousekeeping = packet.KindHousekeeping
+	KindBundle       = packet.KindBundle
 )
 
 // ParseDetectionID turns a 32-hex-character detection id into an ItemID.

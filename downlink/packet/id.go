@@ -14,14 +14,18 @@ const (
 	KindRecord       Kind = 0x100 // a detection record (JSON, see downlink/record)
 	KindChip         Kind = 0x101 // the evidence chip of a detection, same ID as its record
 	KindHousekeeping Kind = 0x102 // housekeeping telemetry
+	// KindBundle carries the records and chips of several detections in one
+	// item (see downlink/bundle), so small detections share their frames'
+	// padding on slow links. Its id is bundle.ID of its members.
+	KindBundle Kind = 0x103
 )
 
 // Valid reports whether k is one of the item kinds above.
 func (k Kind) Valid() bool {
-	return k == KindRecord || k == KindChip || k == KindHousekeeping
+	return k == KindRecord || k == KindChip || k == KindHousekeeping || k == KindBundle
 }
 
-// String names the kind ("record", "chip", "housekeeping").
+// String names the kind ("record", "chip", "housekeeping", "bundle").
 func (k Kind) String() string {
 	switch k {
 	case KindRecord:
@@ -30,6 +34,8 @@ func (k Kind) String() string {
 		return "chip"
 	case KindHousekeeping:
 		return "housekeeping"
+	case KindBundle:
+		return "bundle"
 	}
 	return fmt.Sprintf("apid-%#x", uint16(k))
 }

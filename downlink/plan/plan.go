@@ -50,6 +50,10 @@ type Item struct {
 	Need int
 	// Unreported counts symbols sent that no report has covered yet.
 	Unreported int
+	// Atomic marks an item that is worth nothing unless it completes in
+	// this contact (a bundle, which is formed anew each pass): it is never
+	// given a partial send.
+	Atomic bool
 }
 
 // Send is one step of a plan: Symbols frames for item Index of the queue.
@@ -261,7 +265,7 @@ func Make(c Contact, items []Item, opt Options) (Plan, error) {
 		frameBits := float64(it.FrameBytes) * 8
 		n, loss, ok := fitFeedback(tl, sizer, fb, it, frameBits)
 		if !ok {
-			if len(skipped) < maxPartialCandidates {
+			if len(skipped) < maxPartialCandidates && !it.Atomic {
 				skipped = append(skipped, cd.idx)
 			}
 			continue

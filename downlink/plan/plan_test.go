@@ -56,6 +56,8 @@ func randomQueue(rng *rand.Rand, n, frameBytes int) []Item {
 			it.Need = rng.IntN(k + 1) // a NAK report, or acknowledged
 		case 1:
 			it.Unreported = rng.IntN(k + 1)
+		case 2, 3:
+			it.Atomic = true // a bundle
 		}
 		items[i] = it
 	}
@@ -220,6 +222,9 @@ func checkPlan(t *testing.T, c Contact, items []Item, p Plan, conf float64) {
 		if s.Partial {
 			if i != len(p.Sends)-1 {
 				t.Fatalf("partial send %d is not last", i)
+			}
+			if it.Atomic {
+				t.Fatalf("partial send %d of atomic item %s", i, it.ID)
 			}
 			continue
 		}
@@ -390,6 +395,18 @@ func TestRepairResumeAndGaps(t *testing.T) {
 	// Past the end nothing is planned.
 	if q, err := Make(c.From(c.End), items, Options{}); err != nil || len(q.Sends) != 0 {
 		t.Fatalf("after the contact: %+v, %v", q.Sends, err)
+	}
+	// An atomic item that cannot complete gets no partial send: the next
+	// candidate that may be started takes the leftover frames.
+	items = append(items, Item{ID: "part", Class: 2, Value: 1, K: 30, FrameBytes: 1024, Need: 30})
+	items[1].Atomic = true
+	p, err = Make(c, items, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want[1].Index = 3
+	if !slices.Equal(p.Sends, want) {
+		t.Fatalf("with the big item atomic: sends\n%+v\nwant\n%+v", p.Sends, want)
 	}
 }
 
