@@ -3,7 +3,7 @@
 //
 // The protocol stack, from the item down to the bytes on air:
 //
-//	item (detection record, evidence chip, housekeeping), (kind, 16-byte id)
+//	item (detection record, evidence chip, bundle, housekeeping), (kind, 16-byte id)
 //	  │ fec: cut into equal symbols, blocks of k ≤ 128, Reed-Solomon repair
 //	  ▼
 //	symbol ─▶ packet: one CCSDS Space Packet (133.0-B) per symbol
@@ -40,7 +40,12 @@
 //	50      4   CRC-32C of the symbol data
 //
 // The APID is the item kind: 0x100 detection record, 0x101 evidence chip
-// (same id as its record), 0x102 housekeeping, 0x7FF idle. Each priority
+// (same id as its record), 0x102 housekeeping, 0x103 bundle (the records
+// and chips of several detections in one item, downlink/bundle), 0x7FF
+// idle. Flight bundles detections that have not yet started on the link,
+// so a slow link pays frame padding once per bundle rather than twice per
+// detection; ground publishes each member once and acknowledges the
+// bundle and every member part. Each priority
 // class has its own virtual channel; idle frames (FHP 0x7FE) go on VC 7.
 // A lost or corrupt frame therefore costs exactly one symbol, and any k
 // symbols of a block rebuild it. With 2048-byte frames an item spends

@@ -94,6 +94,13 @@ type Config struct {
 	// RecordBonus is added to a detection's value for its record (the
 	// alert itself) over its chip (the evidence), so records go first.
 	RecordBonus float64
+	// BundleMaxBytes bounds a bundle: detections not yet on the link are
+	// sent several to one item (downlink/bundle), so their frames' padding
+	// and headers are paid once. A pass also never forms a bundle over a
+	// quarter of what it has left to carry. 0 means DefaultBundleMaxBytes;
+	// negative turns bundling off (each detection goes as a record item
+	// and a chip item).
+	BundleMaxBytes int
 	// ReplanIdle: with nothing to send in a contact (all awaiting reports),
 	// the radio loop re-plans this often.
 	ReplanIdle time.Duration
@@ -139,6 +146,7 @@ func DefaultConfig() Config {
 		PacingQuantum:        10 * time.Millisecond,
 		MaxPlanItems:         5000,
 		RecordBonus:          1,
+		BundleMaxBytes:       DefaultBundleMaxBytes,
 		ReplanIdle:           time.Second,
 		PlanFeedbackDelay:    20 * time.Second,
 	}
@@ -188,6 +196,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPlanItems == 0 {
 		c.MaxPlanItems = d.MaxPlanItems
+	}
+	if c.BundleMaxBytes == 0 {
+		c.BundleMaxBytes = d.BundleMaxBytes
 	}
 	if c.PlanFeedbackConfidence == 0 {
 		c.PlanFeedbackConfidence = DefaultFeedbackConfidence
@@ -281,3 +292,9 @@ func planConfidence(c float64) float64 {
 	}
 	return c
 }
+
+// DefaultBundleMaxBytes is the default Config.BundleMaxBytes: 96 KiB,
+// under half a minute on a 32 kbit/s link and a fifth of a second at
+// 4 Mbit/s, and large enough that the padding of its last symbol is about
+// one percent of it.
+const DefaultBundleMaxBytes = 96 << 10

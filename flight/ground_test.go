@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skysieve/skysieve/downlink/bundle"
 	"github.com/skysieve/skysieve/downlink/link"
 	"github.com/skysieve/skysieve/downlink/reassembly"
 	"github.com/skysieve/skysieve/downlink/report"
@@ -33,6 +34,9 @@ type testGround struct {
 	lastFrame time.Time
 	completed map[link.ItemRef]int
 	data      map[link.ItemRef][]byte
+	// members are the records and chips that arrived in bundles, reported
+	// complete as the ground service reports them.
+	members   []link.ItemRef
 	frames    int
 	dropped   int
 	rejected  int
@@ -99,6 +103,28 @@ func (g *testGround) receive() {
 		for _, it := range res.Completed {
 			g.completed[it.Ref]++
 			g.data[it.Ref] = it.Data
+			if it.Ref.Kind != link.KindBundle {
+				continue
+			}
+			ms, err := bundle.Decode(it.Data)
+			if err != nil {
+				g.t.Errorf("bundle %v: %v", it.Ref, err)
+				continue
+			}
+			for _, m := range ms {
+				for _, part := range []struct {
+					kind link.Kind
+					data []byte
+				}{{link.KindRecord, m.Record}, {link.KindChip, m.Chip}} {
+					if len(part.data) == 0 {
+						continue
+					}
+					ref := link.ItemRef{Kind: part.kind, ID: m.ID}
+					g.completed[ref]++
+					g.data[ref] = part.data
+					g.members = append(g.members, ref)
+				}
+			}
 		}
 		g.mu.Unlock()
 	}
@@ -124,7 +150,10 @@ func (g *testGround) reportLoop(done chan struct{}) {
 			continue
 		}
 		ra := g.rx.Reassembler()
-		rep := report.Report{Seq: seq, Time: time.Now(), Complete: ra.Completed(), Need: ra.Needs()}
+		g.mu.Lock()
+		complete := append(ra.Completed(), g.members...)
+		g.mu.Unlock()
+		rep := report.Report{Seq: seq, Time: time.Now(), Complete: complete, Need: ra.Needs()}
 		frames, err := g.up.EncodeReport(rep)
 		if err != nil {
 			g.t.Errorf("encode report: %v", err)

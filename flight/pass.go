@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/skysieve/skysieve/downlink/bundle"
 	"github.com/skysieve/skysieve/downlink/link"
 	"github.com/skysieve/skysieve/downlink/plan"
 	"github.com/skysieve/skysieve/downlink/report"
@@ -41,6 +43,10 @@ type linkItem struct {
 	inFlight []time.Time
 	// pending are symbol indices sent but not yet recorded in the store.
 	pending []int
+	// members are the store ids of a bundle's detections (nil for a
+	// record or chip); data is the bundle's encoding.
+	members []string
+	data    []byte
 }
 
 // pass is the state of one contact while it runs.
@@ -48,6 +54,9 @@ type pass struct {
 	name    string
 	contact plan.Contact
 	items   map[link.ItemRef]*linkItem
+	// bundled maps the store id of each detection in a bundle of this
+	// pass to that bundle.
+	bundled map[string]*linkItem
 	// due is when the next frame may start on air (pacing).
 	due      time.Time
 	nextHK   time.Time
@@ -58,6 +67,11 @@ type pass struct {
 	replan     bool
 	lastReport time.Time
 }
+
+// feedbackRepairFrames is the air time, in frames, added to the feedback
+// delay for the repair a report asks for (a few lost symbols, and one
+// more round if a repair symbol is lost too).
+const feedbackRepairFrames = 4
 
 // reportGuard is the margin by which a symbol must have ended on air
 // before a report's time for the report to count as covering it (the
@@ -100,7 +114,7 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 	if err != nil {
 		return err
 	}
-	p := &pass{name: name, contact: c, items: map[link.ItemRef]*linkItem{}, due: s.clock.Now(), lastReport: s.clock.Now()}
+	p := &pass{name: name, contact: c, items: map[link.ItemRef]*linkItem{}, bundled: map[string]*linkItem{}, due: s.clock.Now(), lastReport: s.clock.Now()}
 	s.setInPass(true)
 	s.stats.passes.Add(1)
 	s.log.Info("pass start", "pass", name, "contact_start", c.Start, "contact_end", c.End, "capacity_bytes", int64(c.CapacityBits()/8))
@@ -185,9 +199,36 @@ func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error)
 		return plan.Plan{}, nil, fmt.Errorf("read queue: %w", err)
 	}
 	queue := make([]*linkItem, 0, 2*len(entries))
+	bundleCap := s.bundleCap(rest)
+	// New detections join the bundles not yet started: they are formed
+	// again with them, so a detection that arrives mid-pass does not go
+	// in a small bundle of its own while bigger ones wait.
+	regroup := false
 	for i := range entries {
-		queue = append(queue, s.loadItem(p, &entries[i])...)
+		if p.bundled[entries[i].Item.ID] == nil && bundleCap > 0 && s.fresh(p, &entries[i]) {
+			regroup = true
+			break
+		}
 	}
+	s.dissolveBundles(p, bundleCap, regroup)
+	var fresh []*store.Entry
+	inQueue := map[*linkItem]bool{}
+	for i := range entries {
+		e := &entries[i]
+		if li := p.bundled[e.Item.ID]; li != nil {
+			if li.need > 0 && !inQueue[li] {
+				inQueue[li] = true
+				queue = append(queue, li)
+			}
+			continue
+		}
+		if bundleCap > 0 && s.fresh(p, e) {
+			fresh = append(fresh, e)
+			continue
+		}
+		queue = append(queue, s.loadItem(p, e)...)
+	}
+	queue = append(queue, s.makeBundles(p, fresh, bundleCap)...)
 	items := make([]plan.Item, len(queue))
 	for i, li := range queue {
 		if now.Sub(p.lastReport) > s.cfg.PlanFeedbackDelay {
@@ -200,10 +241,20 @@ func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error)
 			ID: li.ref.String(), Class: li.class, Value: li.value,
 			K: li.enc.K(), FrameBytes: s.cfg.Link.FrameBytes,
 			Need: min(li.need, li.enc.K()), Unreported: li.unreported,
+			// A bundle is formed anew in each pass: symbols of one left
+			// incomplete at the end help nobody, so it is never started
+			// unless it can finish.
+			Atomic: li.members != nil,
 		}
 	}
+	// A repair that a report asks for must also get on air: on a slow link
+	// a few frames take longer than the report itself.
+	fbDelay := s.cfg.PlanFeedbackDelay
+	if rate, _ := p.contact.At(now); rate > 0 {
+		fbDelay += time.Duration(feedbackRepairFrames * float64(s.cfg.Link.FrameBytes*8) / rate * float64(time.Second))
+	}
 	pl, err := plan.Replan(p.contact, now, items, plan.Options{Confidence: s.cfg.PlanConfidence,
-		FeedbackConfidence: s.cfg.PlanFeedbackConfidence, FeedbackDelay: s.cfg.PlanFeedbackDelay})
+		FeedbackConfidence: s.cfg.PlanFeedbackConfidence, FeedbackDelay: fbDelay})
 	if err != nil {
 		return plan.Plan{}, nil, fmt.Errorf("plan: %w", err)
 	}
@@ -256,6 +307,192 @@ func (s *Service) loadItem(p *pass, e *store.Entry) []*linkItem {
 	return out
 }
 
+// bundleCap is the largest bundle worth forming with contact rest left:
+// the configured size, but at most a quarter of what rest can carry, so a
+// bundle formed late in a pass still completes in it; rounded down to
+// whole symbols, since a bundle pads its last symbol to full size. 0 means
+// do not bundle.
+func (s *Service) bundleCap(rest plan.Contact) int {
+	if s.cfg.BundleMaxBytes < 0 {
+		return 0
+	}
+	frames := rest.CapacityBits() / 8 / float64(s.cfg.Link.FrameBytes)
+	symbol := s.cfg.Link.SymbolBytes()
+	return min(s.cfg.BundleMaxBytes/symbol, int(frames/4)) * symbol
+}
+
+// fresh reports whether no part of e has gone on the link as its own item
+// (in this pass or, by custody, an earlier one) or been reported on: such a
+// detection may join a bundle. One sent only in bundles that never
+// completed is fresh again.
+func (s *Service) fresh(p *pass, e *store.Entry) bool {
+	if len(e.Item.Record) == 0 {
+		return false
+	}
+	id, err := link.ParseDetectionID(e.Item.ID)
+	if err != nil {
+		return false
+	}
+	for _, kind := range []link.Kind{link.KindRecord, link.KindChip} {
+		ref := link.ItemRef{Kind: kind, ID: id}
+		if _, ok := p.items[ref]; ok {
+			return false
+		}
+		if _, ok := s.needs[ref]; ok {
+			return false
+		}
+		if _, ok := s.doneRefs[ref]; ok {
+			return false
+		}
+	}
+	suffixes := []string{"/" + link.KindRecord.String(), "/" + link.KindChip.String()}
+	for _, x := range e.Sent {
+		for _, suf := range suffixes {
+			if strings.HasSuffix(x.Pass, suf) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// dissolveBundles forgets the bundles of this pass that have not started
+// and no longer fit under capBytes (the pass is running out), or all that
+// have not started if all is set, so their detections can be bundled
+// again.
+func (s *Service) dissolveBundles(p *pass, capBytes int, all bool) {
+	for ref, li := range p.items {
+		if li.members == nil || li.next > 0 || (!all && len(li.data) <= capBytes) {
+			continue
+		}
+		for _, id := range li.members {
+			if p.bundled[id] == li {
+				delete(p.bundled, id)
+			}
+		}
+		delete(p.items, ref)
+	}
+}
+
+// makeBundles packs fresh detections into bundles of at most capBytes:
+// consecutive in queue order (class, then value), critical ones apart (see
+// mixClass), and then any later detections that fit in the padding of the
+// bundle's last symbol (they ride for free). A detection too big for any
+// bundle goes as its own items.
+func (s *Service) makeBundles(p *pass, fresh []*store.Entry, capBytes int) []*linkItem {
+	var out []*linkItem
+	symbol := s.cfg.Link.SymbolBytes()
+	taken := make([]bool, len(fresh))
+	for i := 0; i < len(fresh); {
+		if taken[i] {
+			i++
+			continue
+		}
+		e := fresh[i]
+		if bundle.HeaderBytes+bundle.MemberSize(len(e.Item.Record), len(e.Item.Chip)) > capBytes {
+			taken[i] = true
+			out = append(out, s.loadItem(p, e)...)
+			continue
+		}
+		// The run of this class that fits under the cap.
+		cur := []*store.Entry{}
+		size := bundle.HeaderBytes
+		for ; i < len(fresh); i++ {
+			if taken[i] {
+				continue
+			}
+			f := fresh[i]
+			m := bundle.MemberSize(len(f.Item.Record), len(f.Item.Chip))
+			if mixClass(e.Item.PriorityClass, f.Item.PriorityClass) || size+m > capBytes || len(cur) == bundle.MaxMembers {
+				break
+			}
+			taken[i] = true
+			cur = append(cur, f)
+			size += m
+		}
+		// Free riders: later detections that fit in the last symbol's
+		// padding.
+		slack := (size+symbol-1)/symbol*symbol - size
+		for j := i; j < len(fresh) && slack >= bundle.MemberHeaderBytes && len(cur) < bundle.MaxMembers; j++ {
+			f := fresh[j]
+			if m := bundle.MemberSize(len(f.Item.Record), len(f.Item.Chip)); !taken[j] && m <= slack {
+				taken[j] = true
+				cur = append(cur, f)
+				slack -= m
+			}
+		}
+		if li := s.newBundle(p, cur); li != nil {
+			out = append(out, li)
+		} else {
+			for _, f := range cur {
+				out = append(out, s.loadItem(p, f)...)
+			}
+		}
+	}
+	return out
+}
+
+// mixClass reports whether a detection of class next must not join a
+// bundle that starts with class first: the most urgent class (0) keeps its
+// bundles to itself, so a critical detection never waits for others' bytes;
+// the classes after it may share, the bundle going at its first (most
+// urgent) member's class.
+func mixClass(first, next int) bool {
+	return first != next && (first == 0 || next == 0)
+}
+
+// newBundle encodes the entries as one bundle item of this pass, or
+// returns nil (logged) if they cannot be.
+func (s *Service) newBundle(p *pass, entries []*store.Entry) *linkItem {
+	members := make([]bundle.Member, 0, len(entries))
+	ids := make([]link.ItemID, 0, len(entries))
+	storeIDs := make([]string, 0, len(entries))
+	var value float64
+	for _, e := range entries {
+		id, err := link.ParseDetectionID(e.Item.ID)
+		if err != nil {
+			s.log.Error("stored item has an id the link cannot carry", "id", e.Item.ID, "err", err)
+			continue
+		}
+		members = append(members, bundle.Member{ID: id, Record: e.Item.Record, Chip: e.Item.Chip})
+		ids = append(ids, id)
+		storeIDs = append(storeIDs, e.Item.ID)
+		value += e.Item.Value + s.cfg.RecordBonus
+	}
+	if len(members) == 0 {
+		return nil
+	}
+	data, err := bundle.Encode(nil, members)
+	if err != nil {
+		s.log.Error("cannot bundle detections", "first", storeIDs[0], "err", err)
+		return nil
+	}
+	ref := link.ItemRef{Kind: link.KindBundle, ID: bundle.ID(ids)}
+	if li, ok := p.items[ref]; ok {
+		// The same detections were bundled before this pass's plan changed:
+		// the same bundle, already known.
+		for _, id := range storeIDs {
+			p.bundled[id] = li
+		}
+		return li
+	}
+	class := entries[0].Item.PriorityClass
+	enc, err := s.sender.Item(link.KindBundle, ref.ID, data, min(class, len(s.cfg.Link.ClassVC)-1))
+	if err != nil {
+		s.log.Error("cannot encode bundle", "ref", ref, "err", err)
+		return nil
+	}
+	li := &linkItem{ref: ref, class: class, value: value, enc: enc, need: enc.K(), members: storeIDs, data: data}
+	if n, ok := s.needs[ref]; ok {
+		li.need = n
+	}
+	p.items[ref] = li
+	for _, id := range storeIDs {
+		p.bundled[id] = li
+	}
+	return li
+}
+
 // partDone reports whether custody marks the part confirmed complete.
 func partDone(sent []store.Sent, kind link.Kind) bool {
 	want := custodyPass(donePass, kind)
@@ -305,11 +542,11 @@ func (s *Service) sendSymbols(ctx context.Context, p *pass, li *linkItem, n int)
 		if ctx.Err() != nil || s.preemptFlag.Load() {
 			return errStopSending
 		}
-		select {
-		case rep := <-s.reports:
-			s.handleReport(p, rep)
-		default:
-		}
+		// Every report waiting, not one: on a slow link a report in
+		// several parts arrives faster than one part per frame, and a
+		// backlog would delay ACKs by minutes (and the parity sized on
+		// them).
+		s.drainReports(p)
 		if p.replan {
 			return errStopSending
 		}
@@ -390,12 +627,19 @@ func nextSegmentStart(c plan.Contact, t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// flushItem records the symbols of li sent since the last flush.
+// flushItem records the symbols of li sent since the last flush (for a
+// bundle, in the custody of each of its detections).
 func (s *Service) flushItem(p *pass, li *linkItem) {
 	if len(li.pending) == 0 {
 		return
 	}
-	s.recordSent(li.storeID, custodyPass(p.name, li.ref.Kind), li.pending)
+	if li.members != nil {
+		for _, id := range li.members {
+			s.recordSent(id, custodyPass(p.name, li.ref.Kind), li.pending)
+		}
+	} else {
+		s.recordSent(li.storeID, custodyPass(p.name, li.ref.Kind), li.pending)
+	}
 	li.pending = nil
 }
 
@@ -574,8 +818,10 @@ func (s *Service) sendHousekeeping(ctx context.Context, p *pass) (time.Duration,
 	if start.Before(now) {
 		start = now
 	}
+	// Parity for twice the loss expected, rounded: none on a good link (a
+	// lost packet is superseded by the next), more as the link degrades.
 	_, loss := p.contact.At(now)
-	n := enc.K() + 1 + int(float64(enc.K())*loss*2)
+	n := enc.K() + int(math.Round(float64(enc.K())*loss*2))
 	for i := range n {
 		p.frameBuf, err = enc.AppendFrame(p.frameBuf[:0], i)
 		if err != nil {

@@ -35,6 +35,7 @@ var configKeys = map[string]func(c *Config, v any) error{
 	"plan.feedback_confidence": float(func(c *Config) *float64 { return &c.PlanFeedbackConfidence }),
 	"plan.max_items":           integer(func(c *Config) *int { return &c.MaxPlanItems }),
 	"plan.record_bonus":        float(func(c *Config) *float64 { return &c.RecordBonus }),
+	"plan.bundle_max_bytes":    integer(func(c *Config) *int { return &c.BundleMaxBytes }),
 	"plan.feedback_delay":      dur(func(c *Config) *time.Duration { return &c.PlanFeedbackDelay }),
 	"plan.replan_idle":         dur(func(c *Config) *time.Duration { return &c.ReplanIdle }),
 	"default_priority_class":   integer(func(c *Config) *int { return &c.DefaultPriorityClass }),

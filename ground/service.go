@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/skysieve/skysieve/downlink/bundle"
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/frame"
 	"github.com/skysieve/skysieve/downlink/link"
@@ -625,11 +626,11 @@ func (s *Service) processBatch(batch []rxFrame) error {
 			}
 			for _, it := range res.Completed {
 				delete(pending, it.Ref)
-				ref, err := s.completeTx(tx, it, f.station, pass, f.rxWall)
+				refs, err := s.completeTx(tx, it, f.station, pass, f.rxWall)
 				if err != nil {
 					return err
 				}
-				if ref != "" {
+				for _, ref := range refs {
 					notices = append(notices, notice{ref, f.rxWall})
 				}
 			}
@@ -706,9 +707,13 @@ func (s *Service) pruneEvicted() error {
 	return nil
 }
 
-// completeTx retires a completed item's symbols and queues it for
-// publishing. It returns the outbox ref when the item was queued.
-func (s *Service) completeTx(tx *bolt.Tx, it link.Item, station, pass string, wall time.Time) (string, error) {
+// completeTx retires a completed item's symbols and queues what it
+// carries for publishing: a record or chip as itself, a bundle as the
+// record and chip of each member. It returns the outbox refs queued (none
+// for housekeeping or what was already queued). A bundle's members are
+// remembered as complete too, so flight's custody of each detection ends
+// with the report even if flight forgot which bundle it sent.
+func (s *Service) completeTx(tx *bolt.Tx, it link.Item, station, pass string, wall time.Time) ([]string, error) {
 	prefix := refKey(it.Ref)
 	c := tx.Bucket(bucketSymbols).Cursor()
 	var keys [][]byte
@@ -717,25 +722,78 @@ func (s *Service) completeTx(tx *bolt.Tx, it link.Item, station, pass string, wa
 	}
 	for _, k := range keys {
 		if err := tx.Bucket(bucketSymbols).Delete(k); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	tx.OnCommit(func() { s.symbols.Add(-int64(len(keys))) })
 	now := s.clk.Now()
-	if err := tx.Bucket(bucketCompleted).Put(prefix, binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))); err != nil {
-		return "", err
+	if err := s.markCompletedTx(tx, it.Ref, now); err != nil {
+		return nil, err
 	}
-	s.rememberCompleted(it.Ref, now)
 	kind := kindName(it.Ref.Kind)
 	s.st.itemCompleted(kind)
 	s.m.items.WithLabelValues(kind).Inc()
-	if it.Ref.Kind != link.KindRecord && it.Ref.Kind != link.KindChip {
-		s.log.Info("housekeeping item received", "id", it.Ref.ID.String(), "bytes", len(it.Data), "station", station)
-		return "", nil
+	switch it.Ref.Kind {
+	case link.KindRecord, link.KindChip:
+		ref, err := s.enqueueTx(tx, it.Ref.Kind, it.Ref.ID, it.Data, station, pass, now)
+		if ref == "" || err != nil {
+			return nil, err
+		}
+		return []string{ref}, nil
+	case link.KindBundle:
+		members, err := bundle.Decode(it.Data)
+		if err != nil {
+			// The item digest matched, so flight built it this way: a
+			// flight bug, not a link error. Its members stay in flight's
+			// custody (no member is acknowledged) and go again unbundled
+			// only if an operator intervenes, so say so loudly.
+			s.log.Error("bundle passed its digest but does not decode; its detections are not published", "id", it.Ref.ID.String(), "err", err, "station", station)
+			return nil, nil
+		}
+		var refs []string
+		for i := range members {
+			m := &members[i]
+			for _, part := range []struct {
+				kind link.Kind
+				data []byte
+			}{{link.KindRecord, m.Record}, {link.KindChip, m.Chip}} {
+				if len(part.data) == 0 {
+					continue
+				}
+				if err := s.markCompletedTx(tx, link.ItemRef{Kind: part.kind, ID: m.ID}, now); err != nil {
+					return nil, err
+				}
+				ref, err := s.enqueueTx(tx, part.kind, m.ID, part.data, station, pass, now)
+				if err != nil {
+					return nil, err
+				}
+				if ref != "" {
+					refs = append(refs, ref)
+				}
+			}
+		}
+		return refs, nil
 	}
-	e := &outbox.Entry{Kind: kind, ID: it.Ref.ID.String(), Payload: it.Data, Station: station, Pass: pass, DownlinkTime: now}
-	if it.Ref.Kind == link.KindRecord {
-		if d, err := record.Unmarshal(it.Data); err == nil {
+	s.log.Info("housekeeping item received", "id", it.Ref.ID.String(), "bytes", len(it.Data), "station", station)
+	return nil, nil
+}
+
+// markCompletedTx records ref as complete (durably, and in the reports).
+func (s *Service) markCompletedTx(tx *bolt.Tx, ref link.ItemRef, now time.Time) error {
+	if err := tx.Bucket(bucketCompleted).Put(refKey(ref), binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))); err != nil {
+		return err
+	}
+	s.rememberCompleted(ref, now)
+	return nil
+}
+
+// enqueueTx queues one record or chip for publishing and returns its
+// outbox ref, or "" if the outbox already holds it (a redelivery).
+func (s *Service) enqueueTx(tx *bolt.Tx, k link.Kind, id link.ItemID, data []byte, station, pass string, now time.Time) (string, error) {
+	kind := kindName(k)
+	e := &outbox.Entry{Kind: kind, ID: id.String(), Payload: data, Station: station, Pass: pass, DownlinkTime: now}
+	if k == link.KindRecord {
+		if d, err := record.Unmarshal(data); err == nil {
 			e.Priority = d.Priority
 		}
 	}

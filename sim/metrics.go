@@ -133,7 +133,12 @@ func (r *run) report() *report.Report {
 // skysieveGoodput: useful bytes (record + chip of each detection, once)
 // delivered in passes whose queue at their start exceeded what they could
 // carry, over those passes' capacity after loss. A pass counts only for
-// the part its satellite's one radio can serve (passes.Plan.Usable).
+// the part its satellite's one radio can serve (passes.Plan.Usable), and
+// only once it has ended (the last items of a pass the run cuts short are
+// still on the air). "After loss" is the loss the channel dealt the pass's
+// frames (lost, corrupted, cut at LOS), which runs above the link model's
+// expectation in fades and bursts; a pass with no frame on air uses the
+// expectation.
 func (r *run) skysieveGoodput(m *report.Metrics, snap consumer.Snapshot, kept map[string]kept) {
 	useful := make([]float64, len(r.geo.Plan))
 	for _, a := range snap.Arrivals {
@@ -153,7 +158,7 @@ func (r *run) skysieveGoodput(m *report.Metrics, snap consumer.Snapshot, kept ma
 	var satU, satC, allU, allC float64
 	for i := range r.geo.Plan {
 		p := &r.geo.Plan[i]
-		if p.AOS.After(r.clk.Now()) {
+		if !p.LOS.Before(r.clk.Now()) {
 			break
 		}
 		from, to, ok := r.geo.Plan.Usable(i)
@@ -161,6 +166,11 @@ func (r *run) skysieveGoodput(m *report.Metrics, snap consumer.Snapshot, kept ma
 			continue
 		}
 		c := p.GoodputBytesBetween(from, to)
+		if rl := r.relays[p.Satellite]; rl != nil {
+			if f := rl.Pass(p.Station, p.AOS); f.OnAir > 0 {
+				c = p.CapacityBytesBetween(from, to) * (1 - f.LossRate())
+			}
+		}
 		allU += useful[i]
 		allC += c
 		if q, ok := r.passQueue[i]; ok && float64(q) > c {

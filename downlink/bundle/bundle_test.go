@@ -87,7 +87,7 @@ func TestDecodeErrors(t *testing.T) {
 
 func TestIDStableAndOrderSensitive(t *testing.T) {
 	a, b := packet.ItemID{1}, packet.ItemID{2}
-	if ID([]packet.ItemID{a, b}) != ID([]packet.ItemID{a, b}) {
+	if ID([]packet.ItemID{a, b}) != ID([]packet.ItemID{{1}, {2}}) {
 		t.Fatal("same members, different ids")
 	}
 	if ID([]packet.ItemID{a, b}) == ID([]packet.ItemID{b, a}) {

@@ -5,8 +5,8 @@
 // A packet is a 6-byte primary header, a 54-byte secondary header and the
 // symbol's bytes. The primary header holds the version (0), the type
 // (0 = telemetry), the secondary-header flag (1), an 11-bit APID naming the
-// item kind (detection record, evidence chip, housekeeping; 0x7FF is the
-// idle APID), the sequence flags (0b11, unsegmented), a 14-bit sequence
+// item kind (detection record, evidence chip, housekeeping, bundle; 0x7FF
+// is the idle APID), the sequence flags (0b11, unsegmented), a 14-bit sequence
 // count and the data length minus one.
 //
 // The secondary header says where the symbol belongs (all integers are

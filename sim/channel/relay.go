@@ -62,6 +62,7 @@ type delivery struct {
 	station string
 	data    []byte
 	los     time.Time
+	aos     time.Time // the pass's, for its counts
 }
 
 type deliveries []delivery
@@ -96,7 +97,49 @@ type Relay struct {
 	queue       deliveries
 	seq         uint64
 	stats       Stats
+	perPass     map[PassKey]*PassFrames
 	wake        chan struct{}
+}
+
+// PassKey names a pass: its station and AOS.
+type PassKey struct {
+	Station string
+	AOS     time.Time
+}
+
+// PassFrames counts one pass's downlink frames: those the radio put on
+// air, and those of them the ground never got intact (lost, corrupted or
+// cut at LOS).
+type PassFrames struct {
+	OnAir, Lost int64
+}
+
+// LossRate is the share of frames on air the ground did not get intact.
+func (f PassFrames) LossRate() float64 {
+	if f.OnAir == 0 {
+		return 0
+	}
+	return float64(f.Lost) / float64(f.OnAir)
+}
+
+// Pass returns the frame counts of the pass of station starting at aos.
+func (r *Relay) Pass(station string, aos time.Time) PassFrames {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f := r.perPass[PassKey{station, aos}]; f != nil {
+		return *f
+	}
+	return PassFrames{}
+}
+
+func (r *Relay) passFrames(p *passes.Pass) *PassFrames {
+	k := PassKey{p.Station, p.AOS}
+	f := r.perPass[k]
+	if f == nil {
+		f = &PassFrames{}
+		r.perPass[k] = f
+	}
+	return f
 }
 
 // NewRelay opens the flight-side socket and one socket per station that
@@ -108,7 +151,8 @@ func NewRelay(cfg Config) (*Relay, error) {
 	if cfg.MaxBacklog <= 0 {
 		cfg.MaxBacklog = 2 * time.Second
 	}
-	r := &Relay{cfg: cfg, stations: map[string]*net.UDPConn{}, model: NewModel(cfg.Channel, cfg.Seed), wake: make(chan struct{}, 1)}
+	r := &Relay{cfg: cfg, stations: map[string]*net.UDPConn{}, model: NewModel(cfg.Channel, cfg.Seed), wake: make(chan struct{}, 1),
+		perPass: map[PassKey]*PassFrames{}}
 	for _, p := range cfg.Plan {
 		if p.Satellite == cfg.Satellite {
 			r.plan = append(r.plan, p)
@@ -247,19 +291,23 @@ func (r *Relay) downlink(frame []byte) {
 	r.radioFreeAt = start.Add(air)
 	mask := p.Samples[0].ElevationDeg
 	fate := r.model.Downlink(len(frame), s, mask)
+	pf := r.passFrames(p)
+	pf.OnAir++
 	if fate.Lost {
 		r.stats.Lost++
+		pf.Lost++
 		return
 	}
 	if len(fate.FlipBits) > 0 {
 		r.stats.Corrupted++
+		pf.Lost++
 		frame = Apply(frame, fate)
 	}
 	if fate.Delay > 0 {
 		r.stats.Reordered++
 	}
 	at := r.radioFreeAt.Add(r.cfg.Channel.PropagationDelay + fate.Delay)
-	r.push(delivery{at: at, station: p.Station, data: frame, los: p.LOS})
+	r.push(delivery{at: at, station: p.Station, data: frame, los: p.LOS, aos: p.AOS})
 	if fate.Duplicate {
 		r.stats.Duplicated++
 		r.push(delivery{at: at.Add(air), station: p.Station, data: frame, los: p.LOS})
@@ -324,6 +372,9 @@ func (r *Relay) deliver(d delivery) {
 	if d.at.After(d.los) {
 		if !d.up {
 			r.stats.CutAtLOS++
+			if f := r.perPass[PassKey{d.station, d.aos}]; f != nil {
+				f.Lost++
+			}
 		} else {
 			r.stats.ReportsLost++
 		}

@@ -73,6 +73,12 @@ func (p *Pass) integrate(from, to time.Time, step time.Duration, f func(Sample) 
 // GoodputBytes is what the pass can carry after the expected loss.
 func (p *Pass) GoodputBytes() float64 { return p.GoodputBytesBetween(p.AOS, p.LOS) }
 
+// CapacityBytesBetween is what the part of the pass within [from, to)
+// can carry before loss.
+func (p *Pass) CapacityBytesBetween(from, to time.Time) float64 {
+	return p.integrate(from, to, time.Second, func(s Sample) float64 { return s.RateBitsPerSec / 8 })
+}
+
 // GoodputBytesBetween is what the part of the pass within [from, to) can
 // carry after the expected loss.
 func (p *Pass) GoodputBytesBetween(from, to time.Time) float64 {
