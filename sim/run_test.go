@@ -88,6 +88,20 @@ func TestBenchJSON(t *testing.T) {
 	m["simulated_s"] = scn.Duration.Seconds()
 	m["wall_per_simulated_day_s"] = rep.WallS * 86400 / scn.Duration.Seconds()
 	delete(m, "counters")
+	// The default slice has no saturated pass: goodput comes from the
+	// stress scenario built for it.
+	sat, err := scenario.Load(filepath.Join("..", "testdata", "sim", "saturated.yaml"), "..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srep, err := Run(context.Background(), sat, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["saturated_goodput_ratio"] = srep.Metrics.GoodputRatio
+	m["saturated_passes"] = srep.Metrics.SaturatedPasses
+	m["saturated_duplicates_published"] = srep.Metrics.DuplicatesPublished
+	m["saturated_lost_items"] = srep.Metrics.LostItems
 	out, _ := json.MarshalIndent(m, "", "  ")
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
