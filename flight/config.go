@@ -135,7 +135,7 @@ func DefaultConfig() Config {
 		MaxSceneAttempts:     3,
 		MetricsAddr:          defaultMetricsAddr,
 		HousekeepingEvery:    30 * time.Second,
-		HousekeepingShare:    0.02,
+		HousekeepingShare:    0.01,
 		Triage:               triage.DefaultConfig(),
 		PriorityClasses:      map[string]int{record.ClassFire: 0, record.ClassFlood: 1, record.ClassVessel: 2},
 		DefaultPriorityClass: 3,

@@ -413,7 +413,7 @@ func (s *Service) makeBundles(p *pass, fresh []*store.Entry, capBytes int) []*li
 		// Free riders: later detections that fit in the last symbol's
 		// padding.
 		slack := (size+symbol-1)/symbol*symbol - size
-		for j := i; j < len(fresh) && slack >= bundle.MemberHeaderBytes && len(cur) < bundle.MaxMembers; j++ {
+		for j := i; j < len(fresh) && slack > bundle.MinMemberHeaderBytes && len(cur) < bundle.MaxMembers; j++ {
 			f := fresh[j]
 			if m := bundle.MemberSize(len(f.Item.Record), len(f.Item.Chip)); !taken[j] && m <= slack {
 				taken[j] = true

@@ -258,4 +258,3 @@ func TestCriticalPreemptsMidPass(t *testing.T) {
 		t.Fatalf("first fire frame is frame %d after the fire was stored, want 0 or 1", firstFire)
 	}
 }
-

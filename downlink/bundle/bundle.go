@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/skysieve/skysieve/downlink/packet"
+	"github.com/skysieve/skysieve/downlink/record"
 )
 
 // Limits of the encoding. Decode refuses anything beyond them before
@@ -16,9 +17,10 @@ const (
 	MaxMembers = 4096
 	// MaxPartBytes bounds one record or chip.
 	MaxPartBytes = 1 << 24
-	// HeaderBytes and MemberHeaderBytes are the fixed costs of the encoding.
-	HeaderBytes       = 6
-	MemberHeaderBytes = packet.IDBytes + 8
+	// HeaderBytes is the bundle header's size; MinMemberHeaderBytes the
+	// smallest member header (two one-byte lengths).
+	HeaderBytes          = 6
+	MinMemberHeaderBytes = 2
 )
 
 var magic = [4]byte{'S', 'K', 'B', '1'}
@@ -27,6 +29,8 @@ var magic = [4]byte{'S', 'K', 'B', '1'}
 var ErrMalformed = errors.New("bundle: malformed")
 
 // Member is one detection in a bundle. Decode's members alias its input.
+// ID is not sent: a record names its detection, so Decode reads it from
+// Record, and Encode's caller must give each member the record of that id.
 type Member struct {
 	ID     packet.ItemID
 	Record []byte
@@ -37,13 +41,23 @@ type Member struct {
 func Size(members []Member) int {
 	n := HeaderBytes
 	for i := range members {
-		n += MemberHeaderBytes + len(members[i].Record) + len(members[i].Chip)
+		n += MemberSize(len(members[i].Record), len(members[i].Chip))
 	}
 	return n
 }
 
 // MemberSize is what one member adds to a bundle's encoding.
-func MemberSize(recordBytes, chipBytes int) int { return MemberHeaderBytes + recordBytes + chipBytes }
+func MemberSize(recordBytes, chipBytes int) int {
+	return uvarintLen(recordBytes) + uvarintLen(chipBytes) + recordBytes + chipBytes
+}
+
+func uvarintLen(v int) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
 
 // Encode appends the bundle of members to dst. It fails (naming the member)
 // for an empty or oversized bundle, an empty record or a part over
@@ -63,9 +77,8 @@ func Encode(dst []byte, members []Member) ([]byte, error) {
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(members)))
 	for i := range members {
 		m := &members[i]
-		dst = append(dst, m.ID[:]...)
-		dst = binary.BigEndian.AppendUint32(dst, uint32(len(m.Record)))
-		dst = binary.BigEndian.AppendUint32(dst, uint32(len(m.Chip)))
+		dst = binary.AppendUvarint(dst, uint64(len(m.Record)))
+		dst = binary.AppendUvarint(dst, uint64(len(m.Chip)))
 		dst = append(dst, m.Record...)
 		dst = append(dst, m.Chip...)
 	}
@@ -86,37 +99,62 @@ func Decode(data []byte) ([]Member, error) {
 	if n == 0 || n > MaxMembers {
 		return nil, fmt.Errorf("%w: member count %d, want 1..%d", ErrMalformed, n, MaxMembers)
 	}
-	if max := (len(data) - HeaderBytes) / (MemberHeaderBytes + 1); n > max {
+	if max := (len(data) - HeaderBytes) / (MinMemberHeaderBytes + 1); n > max {
 		return nil, fmt.Errorf("%w: member count %d, but %d bytes hold at most %d", ErrMalformed, n, len(data), max)
 	}
 	out := make([]Member, n)
 	off := HeaderBytes
 	for i := range out {
-		if len(data)-off < MemberHeaderBytes {
+		if len(data)-off < MinMemberHeaderBytes {
 			return nil, fmt.Errorf("%w: member %d header at offset %d runs past the end (%d bytes)", ErrMalformed, i, off, len(data))
 		}
 		m := &out[i]
-		copy(m.ID[:], data[off:])
-		r := int(binary.BigEndian.Uint32(data[off+packet.IDBytes:]))
-		c := int(binary.BigEndian.Uint32(data[off+packet.IDBytes+4:]))
-		off += MemberHeaderBytes
+		r, err := length(data, &off)
+		if err != nil {
+			return nil, fmt.Errorf("%w: member %d record length: %v", ErrMalformed, i, err)
+		}
+		c, err := length(data, &off)
+		if err != nil {
+			return nil, fmt.Errorf("%w: member %d chip length: %v", ErrMalformed, i, err)
+		}
 		switch {
-		case r == 0 || r > MaxPartBytes:
-			return nil, fmt.Errorf("%w: member %d (%s) record length %d, want 1..%d", ErrMalformed, i, m.ID, r, MaxPartBytes)
-		case c > MaxPartBytes:
-			return nil, fmt.Errorf("%w: member %d (%s) chip length %d, want 0..%d", ErrMalformed, i, m.ID, c, MaxPartBytes)
+		case r == 0:
+			return nil, fmt.Errorf("%w: member %d has an empty record", ErrMalformed, i)
 		case r+c > len(data)-off:
-			return nil, fmt.Errorf("%w: member %d (%s) record %d + chip %d bytes run past the end (%d bytes left)", ErrMalformed, i, m.ID, r, c, len(data)-off)
+			return nil, fmt.Errorf("%w: member %d record %d + chip %d bytes run past the end (%d bytes left)", ErrMalformed, i, r, c, len(data)-off)
 		}
 		m.Record = data[off : off+r : off+r]
 		off += r
 		m.Chip = data[off : off+c : off+c]
 		off += c
+		d, err := record.Unmarshal(m.Record)
+		if err != nil {
+			return nil, fmt.Errorf("%w: member %d record: %v", ErrMalformed, i, err)
+		}
+		if m.ID, err = packet.ParseDetectionID(d.ID); err != nil {
+			return nil, fmt.Errorf("%w: member %d record id: %v", ErrMalformed, i, err)
+		}
 	}
 	if off != len(data) {
 		return nil, fmt.Errorf("%w: %d bytes after the last member", ErrMalformed, len(data)-off)
 	}
 	return out, nil
+}
+
+// length reads one part length at *off: a minimal unsigned varint of at
+// most MaxPartBytes.
+func length(data []byte, off *int) (int, error) {
+	v, n := binary.Uvarint(data[*off:])
+	switch {
+	case n == 0:
+		return 0, errors.New("runs past the end")
+	case n < 0 || v > MaxPartBytes:
+		return 0, fmt.Errorf("over %d", MaxPartBytes)
+	case n != uvarintLen(int(v)):
+		return 0, errors.New("not in its shortest form")
+	}
+	*off += n
+	return int(v), nil
 }
 
 // ID is the item id of a bundle of members with these ids, in order: the

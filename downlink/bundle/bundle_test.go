@@ -3,17 +3,30 @@ package bundle
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/skysieve/skysieve/downlink/packet"
+	"github.com/skysieve/skysieve/downlink/record"
 )
 
+// members makes n members with valid records (ids ...0000 + i) and chips
+// on all but every third.
 func members(n int) []Member {
 	out := make([]Member, n)
 	for i := range out {
-		out[i].ID[0] = byte(i)
-		out[i].ID[15] = 0xa5
-		out[i].Record = bytes.Repeat([]byte{'r', byte(i)}, 10+i)
+		d := &record.Detection{
+			ID: fmt.Sprintf("%032x", 0xb0000+i), Class: record.ClassVessel, Confidence: 0.9, Priority: 0.5,
+			Footprint:   [][2]float64{{10, 45}, {10.1, 45}, {10.1, 45.1}, {10, 45.1}, {10, 45}},
+			CaptureTime: time.Date(2026, 8, 1, 10, 0, 0, 0, time.UTC), Satellite: "SKY-1", SceneID: "s", TileRow: i,
+		}
+		b, err := record.Marshal(d)
+		if err != nil {
+			panic(err)
+		}
+		out[i].Record = b
+		out[i].ID, _ = packet.ParseDetectionID(d.ID)
 		if i%3 != 2 {
 			out[i].Chip = bytes.Repeat([]byte{0xff, byte(i)}, 40+7*i)
 		}
@@ -74,9 +87,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"count beyond data", mut(func(b []byte) []byte { b[4], b[5] = 0x0f, 0xff; return b })},
 		{"truncated", good[:len(good)-1]},
 		{"trailing byte", append(bytes.Clone(good), 0)},
-		{"zero record", mut(func(b []byte) []byte { copy(b[6+16:], []byte{0, 0, 0, 0}); return b })},
-		{"chip length huge", mut(func(b []byte) []byte { copy(b[6+20:], []byte{0xff, 0xff, 0xff, 0xff}); return b })},
-		{"record past end", mut(func(b []byte) []byte { copy(b[6+16:], []byte{0, 0x10, 0, 0}); return b })},
+		{"zero record", mut(func(b []byte) []byte { b[6], b[7] = 0, 0; return b })},
+		{"record length huge", mut(func(b []byte) []byte { copy(b[6:], []byte{0xff, 0xff, 0xff, 0x7f}); return b })},
+		{"record length not shortest", mut(func(b []byte) []byte { return append(b[:6:6], append([]byte{0x80, 0x80, 0x00}, b[6:]...)...) })},
+		{"record past end", mut(func(b []byte) []byte { copy(b[6:], []byte{0xff, 0x7f}); return b })},
+		{"record not a record", mut(func(b []byte) []byte { b[8] = '['; return b })},
 	} {
 		_, err := Decode(c.data)
 		if !errors.Is(err, ErrMalformed) {

@@ -16,11 +16,16 @@
 //	 0     4    magic "SKB1" (version 1)
 //	 4     2    member count n, 1..MaxMembers
 //	then n members, each:
-//	       16   detection id
-//	        4   record length r (1..MaxPartBytes)
-//	        4   chip length c (0..MaxPartBytes)
+//	      1-4   record length r (1..MaxPartBytes), unsigned varint
+//	      1-4   chip length c (0..MaxPartBytes), unsigned varint
 //	        r   record (JSON, see downlink/record)
 //	        c   chip (JPEG)
+//
+// The varints are those of encoding/binary (seven bits a byte, least
+// significant first) in their shortest form: a record of 565 bytes and a
+// chip of 900 cost 4 bytes of header. A member carries no id of its own:
+// its record names the detection (downlink/record), and Decode reads it
+// there, refusing a bundle whose record does not decode.
 //
 // Nothing may follow the last member. The item digest on the link already
 // guards the bytes, so the bundle carries no checksum of its own. A bundle's
