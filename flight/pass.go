@@ -374,71 +374,33 @@ func (s *Service) dissolveBundles(p *pass, capBytes int, all bool) {
 	}
 }
 
-// makeBundles packs fresh detections into bundles of at most capBytes:
-// consecutive in queue order (class, then value), critical ones apart (see
-// mixClass), and then any later detections that fit in the padding of the
-// bundle's last symbol (they ride for free). A detection too big for any
-// bundle goes as its own items.
+// makeBundles packs fresh detections into bundles of at most capBytes
+// (see packBundles); a detection too big for any bundle, or one whose
+// bundle cannot be encoded, goes as its own items.
 func (s *Service) makeBundles(p *pass, fresh []*store.Entry, capBytes int) []*linkItem {
+	cands := make([]bundleCand, len(fresh))
+	for i, e := range fresh {
+		cands[i] = bundleCand{bytes: bundle.MemberSize(len(e.Item.Record), len(e.Item.Chip)), class: e.Item.PriorityClass}
+	}
+	groups, alone := packBundles(cands, capBytes, s.cfg.Link.SymbolBytes())
 	var out []*linkItem
-	symbol := s.cfg.Link.SymbolBytes()
-	taken := make([]bool, len(fresh))
-	for i := 0; i < len(fresh); {
-		if taken[i] {
-			i++
-			continue
+	for _, i := range alone {
+		out = append(out, s.loadItem(p, fresh[i])...)
+	}
+	for _, g := range groups {
+		entries := make([]*store.Entry, len(g))
+		for k, i := range g {
+			entries[k] = fresh[i]
 		}
-		e := fresh[i]
-		if bundle.HeaderBytes+bundle.MemberSize(len(e.Item.Record), len(e.Item.Chip)) > capBytes {
-			taken[i] = true
-			out = append(out, s.loadItem(p, e)...)
-			continue
-		}
-		// The run of this class that fits under the cap.
-		cur := []*store.Entry{}
-		size := bundle.HeaderBytes
-		for ; i < len(fresh); i++ {
-			if taken[i] {
-				continue
-			}
-			f := fresh[i]
-			m := bundle.MemberSize(len(f.Item.Record), len(f.Item.Chip))
-			if mixClass(e.Item.PriorityClass, f.Item.PriorityClass) || size+m > capBytes || len(cur) == bundle.MaxMembers {
-				break
-			}
-			taken[i] = true
-			cur = append(cur, f)
-			size += m
-		}
-		// Free riders: later detections that fit in the last symbol's
-		// padding.
-		slack := (size+symbol-1)/symbol*symbol - size
-		for j := i; j < len(fresh) && slack > bundle.MinMemberHeaderBytes && len(cur) < bundle.MaxMembers; j++ {
-			f := fresh[j]
-			if m := bundle.MemberSize(len(f.Item.Record), len(f.Item.Chip)); !taken[j] && m <= slack {
-				taken[j] = true
-				cur = append(cur, f)
-				slack -= m
-			}
-		}
-		if li := s.newBundle(p, cur); li != nil {
+		if li := s.newBundle(p, entries); li != nil {
 			out = append(out, li)
-		} else {
-			for _, f := range cur {
-				out = append(out, s.loadItem(p, f)...)
-			}
+			continue
+		}
+		for _, e := range entries {
+			out = append(out, s.loadItem(p, e)...)
 		}
 	}
 	return out
-}
-
-// mixClass reports whether a detection of class next must not join a
-// bundle that starts with class first: the most urgent class (0) keeps its
-// bundles to itself, so a critical detection never waits for others' bytes;
-// the classes after it may share, the bundle going at its first (most
-// urgent) member's class.
-func mixClass(first, next int) bool {
-	return first != next && (first == 0 || next == 0)
 }
 
 // newBundle encodes the entries as one bundle item of this pass, or

@@ -1,0 +1,78 @@
+package flight
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/skysieve/skysieve/downlink/bundle"
+)
+
+func TestPackBundlesKnown(t *testing.T) {
+	const sym = 100
+	c := []bundleCand{
+		{40, 0}, {40, 0}, // critical: a bundle of their own (86 bytes, 14 of padding...
+		{60, 1}, {50, 2}, {30, 1}, // classes 1 and 2 share: 6+60+50+30 = 146 bytes
+		{500, 1}, // too big for the cap
+		{10, 0},  // critical, alone: 16 bytes
+		{40, 3},  // rides free in the 54 bytes of padding of the second bundle
+	}
+	groups, alone := packBundles(c, 200, sym)
+	want := [][]int{{0, 1, 6}, {2, 3, 4, 7}}
+	if !slices.EqualFunc(groups, want, slices.Equal) || !slices.Equal(alone, []int{5}) {
+		t.Fatalf("groups %v alone %v, want %v alone [5]", groups, alone, want)
+	}
+}
+
+// TestPackBundlesProperties checks, on random queues, that every
+// candidate is used once, bundles keep to the cap (free riders only fill
+// the last symbol), critical detections never ride in a bundle that is not
+// critical nor share a run with others, and runs keep queue order.
+func TestPackBundlesProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for trial := range 500 {
+		n := rng.IntN(80)
+		c := make([]bundleCand, n)
+		class := 0
+		for i := range c {
+			if rng.IntN(6) == 0 {
+				class = min(class+1, 3)
+			}
+			c[i] = bundleCand{bytes: 2 + rng.IntN(3000), class: class}
+		}
+		sym := 200 + rng.IntN(2000)
+		capBytes := sym * (1 + rng.IntN(20))
+		groups, alone := packBundles(c, capBytes, sym)
+		seen := make([]int, n)
+		for _, i := range alone {
+			seen[i]++
+			if bundle.HeaderBytes+c[i].bytes <= capBytes {
+				t.Fatalf("trial %d: candidate %d (%d bytes) left alone under cap %d", trial, i, c[i].bytes, capBytes)
+			}
+		}
+		for _, g := range groups {
+			if len(g) == 0 {
+				t.Fatalf("trial %d: empty bundle", trial)
+			}
+			size := bundle.HeaderBytes
+			for k, i := range g {
+				seen[i]++
+				size += c[i].bytes
+				if c[i].class == 0 && c[g[0]].class != 0 {
+					t.Fatalf("trial %d: critical candidate %d rides in a class %d bundle", trial, i, c[g[0]].class)
+				}
+				if k > 0 && i < g[k-1] {
+					t.Fatalf("trial %d: bundle %v out of queue order", trial, g)
+				}
+			}
+			if limit := (capBytes + sym - 1) / sym * sym; size > limit {
+				t.Fatalf("trial %d: bundle of %d bytes over %d (cap %d, symbol %d)", trial, size, limit, capBytes, sym)
+			}
+		}
+		for i, k := range seen {
+			if k != 1 {
+				t.Fatalf("trial %d: candidate %d used %d times", trial, i, k)
+			}
+		}
+	}
+}
