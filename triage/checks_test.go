@@ -25,6 +25,14 @@ func setPixel(s *scene.Scene, x, y int, spec [6]float32) {
 	}
 }
 
+func getPixel(s *scene.Scene, x, y int) [6]float32 {
+	var spec [6]float32
+	for b := range spec {
+		spec[b] = s.Data[b][y*s.Width+x]
+	}
+	return spec
+}
+
 func TestFireCheck(t *testing.T) {
 	soil := [6]float32{0.15, 0.2, 0.26, 0.32, 0.4, 0.34}
 	for _, c := range []struct {
@@ -41,7 +49,11 @@ func TestFireCheck(t *testing.T) {
 	} {
 		s := flatScene(soil)
 		setPixel(s, 7, 9, c.px)
-		if got := hotPixel(s, 0, 0, 16); got != c.hot {
+		got, ok := hotPixel(s, 0, 0, 16)
+		if !ok {
+			t.Fatalf("%s: hotPixel says the scene lacks its bands", c.name)
+		}
+		if got != c.hot {
 			t.Errorf("%s: hotPixel = %v", c.name, got)
 		}
 	}
@@ -51,20 +63,38 @@ func TestVesselCheck(t *testing.T) {
 	sea := [6]float32{0.09, 0.065, 0.035, 0.012, 0.004, 0.002}
 	forest := [6]float32{0.08, 0.085, 0.05, 0.36, 0.16, 0.07}
 	hull := [6]float32{0.3, 0.3, 0.3, 0.25, 0.2, 0.15}
+	// cloudOver is spec seen through cloud of opacity a.
+	cloudOver := func(spec [6]float32, a float32) [6]float32 {
+		cloud := [6]float32{0.64, 0.64, 0.63, 0.61, 0.42, 0.26}
+		for b := range spec {
+			spec[b] = spec[b]*(1-a) + cloud[b]*a
+		}
+		return spec
+	}
 	for _, c := range []struct {
 		name       string
 		background [6]float32
 		px         [6]float32
-		target     bool
+		// confirm and detect: does the check find a target when the
+		// model says vessel, and when the model says water.
+		confirm, detect bool
 	}{
-		{"open sea", sea, sea, false},
-		{"hull at sea", sea, hull, true},
-		{"faint wake", sea, [6]float32{0.12, 0.095, 0.065, 0.03, 0.01, 0.006}, false},
-		{"roof in a forest", forest, hull, false},
-		{"hull near the coast", sea, hull, true},
-		{"roof on the shore", forest, hull, false},
-		{"sand bar at sea", sea, [6]float32{0.28, 0.33, 0.38, 0.43, 0.48, 0.38}, false},
-		{"bright hull in hazy soil", [6]float32{0.49, 0.37, 0.32, 0.29, 0.38, 0.34}, [6]float32{0.5, 0.5, 0.5, 0.48, 0.37, 0.27}, false},
+		{"open sea", sea, sea, false, false},
+		{"hull at sea", sea, hull, true, true},
+		{"hull under thin cloud", cloudOver(sea, 0.3), cloudOver(hull, 0.3), true, true},
+		{"faint wake", sea, [6]float32{0.12, 0.095, 0.065, 0.03, 0.01, 0.006}, false, false},
+		{"roof in a forest", forest, hull, false, false},
+		{"hull near the coast", sea, hull, true, true},
+		{"roof on the shore", forest, hull, false, false},
+		{"sand bar at sea", sea, [6]float32{0.28, 0.33, 0.38, 0.43, 0.48, 0.38}, false, false},
+		{"roof-bright islet", sea, [6]float32{0.35, 0.36, 0.38, 0.40, 0.40, 0.30}, false, false},
+		{"bright hull in hazy soil", [6]float32{0.49, 0.37, 0.32, 0.29, 0.38, 0.34}, [6]float32{0.5, 0.5, 0.5, 0.48, 0.37, 0.27}, false, false},
+		{"vegetated spit", sea, [6]float32{0.06, 0.08, 0.05, 0.30, 0.15, 0.07}, true, false},
+		{"whitecap", sea, [6]float32{0.30, 0.28, 0.25, 0.12, 0.05, 0.03}, false, false},
+		{"surf on a reef (Olinda)", [6]float32{0.09, 0.08, 0.10, 0.03, 0.01, 0.005}, [6]float32{0.277, 0.287, 0.264, 0.171, 0.072, 0.029}, false, false},
+		{"cloud puff", sea, sea, false, false},
+		{"cloud edge", sea, sea, false, false},
+		{"hull by a cloud puff", sea, hull, true, true},
 	} {
 		s := flatScene(c.background)
 		switch c.name {
@@ -82,10 +112,92 @@ func TestVesselCheck(t *testing.T) {
 					setPixel(s, x, y, sea)
 				}
 			}
+		case "cloud puff", "hull by a cloud puff":
+			// A cloud five pixels across, opacity falling off from 0.6.
+			for y := 0; y < 16; y++ {
+				for x := 0; x < 16; x++ {
+					r2 := float32((x-8)*(x-8) + (y-8)*(y-8))
+					setPixel(s, x, y, cloudOver(getPixel(s, x, y), 0.6/(1+r2/4)))
+				}
+			}
+		case "cloud edge":
+			// Opaque cloud from column 9, a soft edge over two pixels.
+			for y := 0; y < 16; y++ {
+				for x := 7; x < 16; x++ {
+					setPixel(s, x, y, cloudOver(sea, min(1, float32(x-6)/3)))
+				}
+			}
 		}
-		setPixel(s, 8, 8, c.px)
-		if got := brightTarget(s, 0, 0, 16); got != c.target {
-			t.Errorf("%s: brightTarget = %v", c.name, got)
+		if c.px != c.background {
+			if c.name == "hull by a cloud puff" {
+				setPixel(s, 9, 8, cloudOver(c.px, 0.6/1.25))
+			} else {
+				setPixel(s, 8, 8, c.px)
+			}
 		}
+		for _, detect := range []bool{false, true} {
+			want := c.confirm
+			if detect {
+				want = c.detect
+			}
+			got, ok := vesselTarget(s, 0, 0, 16, detect)
+			if !ok {
+				t.Fatalf("%s: vesselTarget says the scene lacks its bands", c.name)
+			}
+			if (got.Contrast > 0) != want {
+				t.Errorf("%s: vesselTarget(detect=%v) = %+v, want a target: %v", c.name, detect, got, want)
+			}
+			if got.Contrast > 0 && (got.X != 8 || got.Y != 8) && c.name != "hull by a cloud puff" {
+				t.Errorf("%s: target at (%d, %d), want (8, 8)", c.name, got.X, got.Y)
+			}
+		}
+	}
+}
+
+func TestChecksWithoutBands(t *testing.T) {
+	s := flatScene([6]float32{0.09, 0.065, 0.035, 0.012, 0.004, 0.002})
+	s.Bands[2], s.Bands[5] = "coastal", "thermal"
+	if _, ok := vesselTarget(s, 0, 0, 16, false); ok {
+		t.Error("vesselTarget on a scene without red: ok")
+	}
+	if _, ok := hotPixel(s, 0, 0, 16); ok {
+		t.Error("hotPixel on a scene without SWIR-2: ok")
+	}
+	if f := waterLikeFraction(s, 0, 0, 16); f != 0 {
+		t.Errorf("waterLikeFraction on a scene without red = %v", f)
+	}
+}
+
+func TestWaterLikeFraction(t *testing.T) {
+	sea := [6]float32{0.09, 0.065, 0.035, 0.012, 0.004, 0.002}
+	forest := [6]float32{0.08, 0.085, 0.05, 0.36, 0.16, 0.07}
+	s := flatScene(forest)
+	for y := 0; y < 16; y++ {
+		for x := 0; x < 4; x++ {
+			setPixel(s, x, y, sea)
+		}
+	}
+	if f := waterLikeFraction(s, 0, 0, 16); f != 0.25 {
+		t.Errorf("a quarter sea: waterLikeFraction = %v", f)
+	}
+}
+
+// TestVesselCheckAtSceneEdge: a hull on the scene's first column is found
+// (the ring and neighbours off the edge are left out); a bright pixel in a
+// corner, with too little of its ring on the scene, is not.
+func TestVesselCheckAtSceneEdge(t *testing.T) {
+	sea := [6]float32{0.09, 0.065, 0.035, 0.012, 0.004, 0.002}
+	hull := [6]float32{0.3, 0.3, 0.3, 0.25, 0.2, 0.15}
+	s := flatScene(sea)
+	setPixel(s, 0, 8, hull)
+	for _, detect := range []bool{false, true} {
+		if got, _ := vesselTarget(s, 0, 0, 16, detect); got.Contrast == 0 || got.X != 0 || got.Y != 8 {
+			t.Errorf("hull at the edge, detect=%v: %+v", detect, got)
+		}
+	}
+	s = flatScene(sea)
+	setPixel(s, 0, 0, hull)
+	if got, _ := vesselTarget(s, 0, 0, 16, false); got.Contrast != 0 {
+		t.Errorf("hull in the corner: %+v", got)
 	}
 }

@@ -34,10 +34,22 @@
 // says land (under FloodMaxRefWater of the tile is permanent water), so the
 // open sea is never a flood. Layers are a GeoJSON file of water polygons
 // (PolygonWater), a georeferenced mask (RasterWater), or a synth.Truth.
-// Fire and vessel calls must also pass a physical check on the pixels
-// (a hot pixel by Landsat active-fire style SWIR tests; a bright compact
-// target on water), which keeps the model honest on real scenes unlike its
-// training data. Everything else is discarded with a reason (cloud,
+//
+// The model is checked against, and helped by, physical tests on the
+// pixels, which keep it honest on real scenes unlike its training data:
+//   - fire: a hot pixel by the Landsat active-fire daytime tests. A fire
+//     call needs one; a clear tile with one is a fire whatever the model
+//     says (small fires under thin cloud score low).
+//   - vessel: a bright compact target on water, found as optical ship
+//     detectors do (contrast against the ring of sea around it, then shape
+//     and spectrum). A vessel call needs one; and on reference water a
+//     target that passes the stricter detecting test is a vessel even
+//     where the model says water (small vessels under thin cloud, by the
+//     shore, cut by a tile edge).
+//   - flood: a water probability from 0.15 counts when at least half the
+//     tile's pixels look like water (NIR below red, SWIR-1 below NIR).
+//
+// Everything else is discarded with a reason (cloud,
 // background, open_water, below_threshold, no_water_reference,
 // fire_unconfirmed, vessel_unconfirmed), counted in one slog record per
 // scene.

@@ -36,23 +36,24 @@ func TestEvalThresholds(t *testing.T) {
 }
 
 // floor is what the eval must reach on evalSeed. Where the default model
-// meets issue 3's target (recall ≥ 0.97, precision ≥ 0.95, false discard
-// ≤ 1.2%, data reduction ≥ 0.99) the floor is the target. Vessels and the
-// false discard rate are still short of it (on seed 4242: vessel P 0.907,
-// R 0.897, false discard 0.048; the misses are small vessels under thin
-// cloud that the network scores low, see issue 3's notes); their floors sit
-// just under the measured figures so a regression fails here while the
-// gap stays visible in `bin/triage eval`.
+// and the decision rules meet issue 3's target (recall ≥ 0.97, precision ≥
+// 0.95, false discard ≤ 1.2%, data reduction ≥ 0.99) the floor is the
+// target. Vessel recall and the false discard rate are still short of it
+// (on seed 4242: vessel P 1.000, R 0.931, false discard 0.029; the misses
+// are vessels by the shore under thin cloud that neither the network nor
+// the vessel detector finds, see issue 3's notes); their floors sit just
+// under the measured figures so a regression fails here while the gap
+// stays visible in `bin/triage eval`.
 type floor struct{ recall, precision float64 }
 
 var evalFloors = map[string]floor{
 	record.ClassFire:   {0.97, 0.95},
 	record.ClassFlood:  {0.97, 0.95},
-	record.ClassVessel: {0.88, 0.89},
+	record.ClassVessel: {0.92, 0.95},
 }
 
 const (
-	maxFalseDiscard  = 0.05 // target 0.012, not yet met
+	maxFalseDiscard  = 0.03 // target 0.012, not yet met
 	minDataReduction = 0.99
 )
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -41,18 +42,32 @@ type Config struct {
 	// fire tile is kept only if one of its pixels is hot: SWIR-2
 	// reflectance ≥ 0.3, ≥ 1.4 × SWIR-1 and ≥ SWIR-1 + 0.2 (flaming
 	// combustion outshines the sun at 2.2 µm; ordinary surfaces, bright
-	// roofs and sand included, reflect less at 2.2 than at 1.6 µm). Scenes
-	// without swir1 and swir2 bands skip it.
+	// roofs and sand included, reflect less at 2.2 than at 1.6 µm), and a
+	// tile the model does not see cloudy with a hot pixel is a fire
+	// whatever the model says (HotPixelConfidence). Scenes without swir1
+	// and swir2 bands skip it.
 	SkipFireCheck bool
 	// SkipVesselCheck turns off the physical check on vessels: by default
 	// a vessel tile is kept only if it holds a bright compact target on
-	// water: a pixel whose NIR reflectance is at least 0.04 above the mean
-	// of the water-like pixels (NIR below red, SWIR-1 not above NIR) of the
-	// ring of pixels three away, where at least two thirds of that ring is
-	// water-like, and whose SWIR-1 is not above its NIR. Surf, beaches,
-	// sand spits, roofs, glint and cloud edges fail it; a vessel close to
-	// the shore passes. Scenes without red and nir bands skip it.
+	// water (see vesselTarget): a local NIR maximum at least 0.04 above
+	// the mean of the water-like pixels (NIR below red, SWIR-1 not above
+	// NIR) of the ring of pixels three away, where at least half of that
+	// ring is water-like, standing out from its neighbours, and a tenth
+	// dimmer in SWIR-1 than in NIR. Beaches, sand spits, roofs, glint,
+	// cloud puffs and cloud edges fail it; a vessel close to the shore or
+	// at the scene's edge passes. Scenes without red and nir bands skip it.
 	SkipVesselCheck bool
+	// SkipVesselDetect turns off the vessel detector: by default a tile
+	// nothing else claims is kept as a vessel when it holds a target
+	// passing the detecting test (see vesselTarget) on a pixel the
+	// reference water layer calls water (never on flooded land; no layer,
+	// no detector), with a contrast of at least 0.06 where the model gives
+	// the tile a vessel probability of at least VesselDetectMinProb, and
+	// of 0.1 where it calls the tile water (at least 0.5). The model misses small vessels under thin cloud, by
+	// the shore and cut by a tile edge that a contrast test on the pixels
+	// finds. Its confidence is the model's vessel and water probability
+	// together.
+	SkipVesselDetect bool
 	// ChipBudgetBytes bounds each evidence chip.
 	ChipBudgetBytes int
 	// WaterLayer is the reference water layer. When nil, WaterLayerPath is
@@ -86,6 +101,24 @@ const DefaultThreshold = 0.70
 const (
 	DefaultFireThreshold  = 0.30
 	DefaultFloodThreshold = 0.50
+)
+
+// Rules that let the physical checks speak where the model is unsure,
+// tuned with the thresholds above on the same validation seeds:
+//   - HotPixelConfidence: a clear tile with a pixel passing the fire check
+//     is a fire whatever the model says, with at least this confidence
+//     (the check is the daytime test of the Landsat active fire product,
+//     whose commission error is well under 1%).
+//   - FloodSpectralThreshold: a water probability from which a tile is
+//     water when at least floodMinWaterLike of its pixels look like water
+//     (waterLikeFraction); flood water under thin cloud scores 0.15-0.5.
+//   - VesselDetectMinProb: the least vessel probability that counts as the
+//     model's hint for the vessel detector (see SkipVesselDetect).
+const (
+	HotPixelConfidence     = 0.9
+	FloodSpectralThreshold = 0.15
+	floodMinWaterLike      = 0.5
+	VesselDetectMinProb    = 0.05
 )
 
 // DefaultConfig returns the defaults: the checked-in model, 1 ORT thread,
@@ -552,13 +585,21 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 		}
 		return DefaultThreshold
 	}
+	ts := t.model.Contract.TileSize
+	pf := p(ClassFire)
+	// hot: a pixel passes the fire check; hotKnown: the scene has the
+	// bands to tell.
+	hot, hotKnown := false, false
+	if !t.cfg.SkipFireCheck {
+		hot, hotKnown = hotPixel(s, tr.X0, tr.Y0, ts)
+	}
 	if float64(tr.CloudFraction) >= t.cfg.CloudDiscardFraction {
 		// A fire seen through a gap in the cloud is still a fire: a tile
 		// the model calls fire with a pixel passing the hot check is kept
 		// however cloudy the model thinks it is (the model's cloud fraction
 		// runs a few points above the truth on broken cloud, and fire
 		// tiles are rare and urgent). Anything else cloudy is discarded.
-		if pf := p(ClassFire); pf >= thr(record.ClassFire) && (t.cfg.SkipFireCheck || hotPixel(s, tr.X0, tr.Y0, t.model.Contract.TileSize)) {
+		if pf >= thr(record.ClassFire) && (hot || !hotKnown) {
 			tr.Kept, tr.Decision, tr.Confidence = true, record.ClassFire, pf
 			return
 		}
@@ -572,15 +613,20 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 		}
 	}
 	unconfirmed, unconfirmedVessel := false, false
-	if pf := p(ClassFire); pf >= thr(record.ClassFire) {
-		if t.cfg.SkipFireCheck || hotPixel(s, tr.X0, tr.Y0, t.model.Contract.TileSize) {
-			consider(record.ClassFire, pf)
-		} else {
-			unconfirmed = true
-		}
+	switch {
+	case hot:
+		// A hot pixel on a clear tile is a fire whatever the model says
+		// (the model scores small fires under thin cloud low; the check
+		// is the Landsat active fire product's own test).
+		best, bestP = record.ClassFire, max(pf, HotPixelConfidence)
+	case pf >= thr(record.ClassFire) && hotKnown:
+		unconfirmed = true
+	default:
+		consider(record.ClassFire, pf)
 	}
-	if pv := p(ClassVessel); pv >= thr(record.ClassVessel) {
-		if t.cfg.SkipVesselCheck || brightTarget(s, tr.X0, tr.Y0, t.model.Contract.TileSize) {
+	pv := p(ClassVessel)
+	if pv >= thr(record.ClassVessel) {
+		if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, false); t.cfg.SkipVesselCheck || !ok || tg.Contrast > 0 {
 			consider(record.ClassVessel, pv)
 		} else {
 			unconfirmedVessel = true
@@ -588,11 +634,12 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 	}
 	consider(record.ClassFlood, p(ClassFlood))
 	waterReason := ""
-	if pw := p(ClassWater); pw >= thr(record.ClassFlood) && pw > bestP {
+	pw := p(ClassWater)
+	if pw > bestP && (pw >= thr(record.ClassFlood) || pw >= FloodSpectralThreshold && waterLikeFraction(s, tr.X0, tr.Y0, ts) >= floodMinWaterLike) {
 		if water == nil {
 			waterReason = ReasonNoWaterReference
 		} else {
-			f, err := water.WaterFraction(s, tr.X0, tr.Y0, tr.X0+t.model.Contract.TileSize, tr.Y0+t.model.Contract.TileSize)
+			f, err := water.WaterFraction(s, tr.X0, tr.Y0, tr.X0+ts, tr.Y0+ts)
 			switch {
 			case err != nil:
 				// A layer that does not cover the tile cannot tell a
@@ -604,6 +651,17 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 			default:
 				tr.RefWaterFraction = f
 				waterReason = ReasonOpenWater
+			}
+		}
+	}
+	if hint := pv >= VesselDetectMinProb; best == "" && !t.cfg.SkipVesselDetect && water != nil && (hint || pw >= vesselAloneMinWater) {
+		// The detector may call a vessel on reference water (the sea, a
+		// lake), never on flooded land: with a hint from the model from
+		// the detecting test's contrast, on a tile the model calls water
+		// from vesselAloneContrast.
+		if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, true); ok && tg.Contrast > 0 && (hint || tg.Contrast >= vesselAloneContrast) {
+			if f, err := water.WaterFraction(s, tg.X, tg.Y, tg.X+1, tg.Y+1); err == nil && f > 0 {
+				best, bestP = record.ClassVessel, min(1, pv+pw)
 			}
 		}
 	}
@@ -630,7 +688,7 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 	case top == ClassWater && water == nil:
 		tr.Decision = ReasonNoWaterReference
 	case top == ClassWater:
-		f, err := water.WaterFraction(s, tr.X0, tr.Y0, tr.X0+t.model.Contract.TileSize, tr.Y0+t.model.Contract.TileSize)
+		f, err := water.WaterFraction(s, tr.X0, tr.Y0, tr.X0+ts, tr.Y0+ts)
 		switch {
 		case err != nil:
 			tr.Decision = ReasonNoWaterReference
@@ -658,8 +716,8 @@ const (
 )
 
 // hotPixel reports whether the size×size window at (x0, y0) has a hot
-// pixel, or the scene lacks either SWIR band.
-func hotPixel(s *scene.Scene, x0, y0, size int) bool {
+// pixel; ok is false when the scene lacks either SWIR band.
+func hotPixel(s *scene.Scene, x0, y0, size int) (hot, ok bool) {
 	i1, i2 := -1, -1
 	for i, b := range s.Bands {
 		switch b {
@@ -670,41 +728,26 @@ func hotPixel(s *scene.Scene, x0, y0, size int) bool {
 		}
 	}
 	if i1 < 0 || i2 < 0 {
-		return true
+		return false, false
 	}
 	for y := y0; y < y0+size; y++ {
 		r1 := s.Data[i1][y*s.Width+x0 : y*s.Width+x0+size]
 		r2 := s.Data[i2][y*s.Width+x0 : y*s.Width+x0+size]
 		for x, v := range r2 {
 			if v >= hotMinSWIR2 && v >= hotMinRatio*r1[x] && v-r1[x] >= hotMinExcess {
-				return true
+				return true, true
 			}
 		}
 	}
-	return false
+	return false, true
 }
 
-// Vessel check thresholds: a target's NIR stands vesselMinContrast above
-// the mean NIR of the water-like pixels of the ring vesselRingPx away, and
-// at least vesselMinRingWaterNum/vesselMinRingWaterDen of that ring is
-// water-like. Counting ring pixels rather than averaging the ring keeps a
-// vessel within three pixels of the shore (a few land pixels in its ring,
-// far brighter in NIR than the sea) while a bright pixel on land still
-// fails. Water-like is NIR below red (water, glint and haze over water) and,
-// when the scene has SWIR-1, SWIR-1 below NIR (water absorbs more at 1.6 µm
-// than at 0.86 µm; hazy soil does not). The target itself must not be
-// brighter in SWIR-1 than in NIR: soil, sand, roofs and laterite are; a
-// painted steel hull is not.
-const (
-	vesselMinContrast     = 0.04
-	vesselRingPx          = 3
-	vesselMinRingWaterNum = 2
-	vesselMinRingWaterDen = 3
-)
-
-// brightTarget reports whether the size×size window at (x0, y0) holds a
-// bright compact target on water, or the scene lacks red or nir.
-func brightTarget(s *scene.Scene, x0, y0, size int) bool {
+// waterLikeFraction is the fraction of the size×size window at (x0, y0)
+// whose pixels look like water: NIR below red and SWIR-1 not above NIR
+// (open water absorbs in the NIR and more so at 1.6 µm; land, vegetation
+// and even hazy land reflect more there). It is 0 when the scene lacks
+// red or NIR.
+func waterLikeFraction(s *scene.Scene, x0, y0, size int) float64 {
 	ir, in, i1 := -1, -1, -1
 	for i, b := range s.Bands {
 		switch b {
@@ -717,39 +760,212 @@ func brightTarget(s *scene.Scene, x0, y0, size int) bool {
 		}
 	}
 	if ir < 0 || in < 0 {
-		return true
+		return 0
 	}
-	red, nir := s.Data[ir], s.Data[in]
-	// Without SWIR-1 its tests pass: compare NIR with itself.
-	swir1 := nir
-	if i1 >= 0 {
-		swir1 = s.Data[i1]
-	}
-	const d = vesselRingPx
-	const n = 4 * (2*d + 1)
-	for y := max(y0, d); y < min(y0+size, s.Height-d); y++ {
-		for x := max(x0, d); x < min(x0+size, s.Width-d); x++ {
-			i := y*s.Width + x
-			v := nir[i]
-			if v < vesselMinContrast || swir1[i] > v {
-				continue
-			}
-			var waterNIR float32
-			var nWater int
-			for k := -d; k <= d; k++ {
-				for _, j := range [4]int{(y-d)*s.Width + x + k, (y+d)*s.Width + x + k, (y+k)*s.Width + x - d, (y+k)*s.Width + x + d} {
-					if nir[j] < red[j] && swir1[j] <= nir[j] {
-						waterNIR += nir[j]
-						nWater++
-					}
-				}
-			}
-			if vesselMinRingWaterDen*nWater >= vesselMinRingWaterNum*n && v-waterNIR/float32(nWater) >= vesselMinContrast {
-				return true
+	var n int
+	for y := y0; y < y0+size; y++ {
+		o := y*s.Width + x0
+		red, nir := s.Data[ir][o:o+size], s.Data[in][o:o+size]
+		for x, v := range nir {
+			if v < red[x] && (i1 < 0 || s.Data[i1][o+x] <= v) {
+				n++
 			}
 		}
 	}
-	return false
+	return float64(n) / float64(size*size)
+}
+
+// The vessel check looks for a bright compact target on water, the way
+// optical ship detectors do (a constant-false-alarm-rate test against the
+// local sea, then shape and spectrum tests on what stands out). A target
+// pixel:
+//   - is bright in NIR (the sea is dark there), at least a tenth dimmer
+//     in SWIR-1 than in NIR (soil, sand, roofs and laterite are as bright
+//     or brighter at 1.6 µm, a painted hull and a cloud are not), and in
+//     NIR at least vesselMinNIRRed of its red (whitecaps, surf on a reef
+//     and wakes are foam, whose water absorbs in the NIR: they are far
+//     dimmer there than in the visible; a hull is not);
+//   - is a local maximum: brighter by vesselMinPeak of its contrast than
+//     both neighbours along at least one of the four axes through it (the
+//     shoulder of a cloud edge is not);
+//   - is compact: its NIR stands vesselMinCompact of its contrast above
+//     the mean of its eight neighbours (a hull is a pixel or two wide; a
+//     cloud puff or a glint patch rises over several pixels);
+//   - stands on water: at least vesselMinRingWaterNum/Den of the ring of
+//     pixels vesselRingPx away is water-like (NIR below red and SWIR-1 not
+//     above NIR: water, glint and haze over water), and its contrast, its
+//     NIR above the mean of those ring pixels, is at least
+//     vesselMinContrast. Counting ring pixels rather than averaging the
+//     ring keeps a vessel within three pixels of the shore.
+//
+// When the model already says vessel that confirms it. When the model says
+// water the detector must make the case alone, so it asks more: the
+// contrast reaches vesselDetectContrast and vesselDetectSigmas standard
+// deviations of the ring's water (its brightest quarter left out, so a
+// long hull crossing the ring does not inflate it; floored at the sensor
+// noise vesselNoiseFloor), and the target is grey: its
+// red excess over the ring is within vesselGreyLow..vesselGreyHigh times
+// its NIR excess (vegetation on a spit is far redder in NIR, whitecaps and
+// foam far dimmer).
+const (
+	vesselMinContrast     = 0.04
+	vesselMaxSWIR1Ratio   = 0.9
+	vesselMinNIRRed       = 0.75
+	vesselMinPeak         = 0.2
+	vesselMinCompact      = 0.5
+	vesselRingPx          = 3
+	vesselMinRingWaterNum = 1
+	vesselMinRingWaterDen = 2
+
+	vesselDetectContrast = 0.06
+	vesselAloneContrast  = 0.1
+	vesselAloneMinWater  = 0.5
+	vesselDetectSigmas   = 3
+	vesselNoiseFloor     = 0.005
+	vesselGreyLow        = 0.6
+	vesselGreyHigh       = 1.4
+)
+
+// vesselTarget returns the strongest bright compact target on water in the
+// size×size window at (x0, y0) (a zero Contrast if there is none) by the
+// confirming test or, when detect is set, the stricter detecting test. ok
+// is false when the scene lacks red or NIR and nothing can be said.
+func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, ok bool) {
+	ir, in, i1 := -1, -1, -1
+	for i, b := range s.Bands {
+		switch b {
+		case scene.BandRed:
+			ir = i
+		case scene.BandNIR:
+			in = i
+		case scene.BandSWIR1:
+			i1 = i
+		}
+	}
+	if ir < 0 || in < 0 {
+		return tg, false
+	}
+	red, nir := s.Data[ir], s.Data[in]
+	var swir1 []float32
+	if i1 >= 0 {
+		swir1 = s.Data[i1]
+	}
+	w, h := s.Width, s.Height
+	const d = vesselRingPx
+	// The ring's pixels as offsets from its centre, each once.
+	var ring [8 * d][2]int
+	k := 0
+	for j := -d; j < d; j++ {
+		ring[k], ring[k+1], ring[k+2], ring[k+3] = [2]int{j, -d}, [2]int{-j, d}, [2]int{d, j}, [2]int{-d, -j}
+		k += 4
+	}
+	var ringNIR, ringRed [8 * d]float32
+	for y := y0; y < y0+size; y++ {
+		for x := x0; x < x0+size; x++ {
+			i := y*w + x
+			v := nir[i]
+			if v < vesselMinContrast || v < vesselMinNIRRed*red[i] || (swir1 != nil && swir1[i] > vesselMaxSWIR1Ratio*v) {
+				continue
+			}
+			// Neighbours and ring pixels off the scene's edge are left
+			// out, so a vessel at the edge is still seen.
+			var peak, sum8 float32 = -1, 0
+			n8 := 0
+			for _, o := range [4][2]int{{1, 0}, {0, 1}, {1, 1}, {1, -1}} {
+				hi, both := float32(0), true
+				for _, sgn := range [2]int{1, -1} {
+					nx, ny := x+sgn*o[0], y+sgn*o[1]
+					if nx < 0 || ny < 0 || nx >= w || ny >= h {
+						both = false
+						continue
+					}
+					a := nir[ny*w+nx]
+					hi = max(hi, a)
+					sum8 += a
+					n8++
+				}
+				if both {
+					peak = max(peak, v-hi)
+				}
+			}
+			if peak <= 0 {
+				continue
+			}
+			n, nIn := 0, 0
+			var sum float32
+			for _, o := range ring {
+				rx, ry := x+o[0], y+o[1]
+				if rx < 0 || ry < 0 || rx >= w || ry >= h {
+					continue
+				}
+				nIn++
+				j := ry*w + rx
+				if nir[j] < red[j] && (swir1 == nil || swir1[j] <= nir[j]) {
+					ringNIR[n], ringRed[n] = nir[j], red[j]
+					sum += nir[j]
+					n++
+				}
+			}
+			if 2*nIn < len(ring) || vesselMinRingWaterDen*n < vesselMinRingWaterNum*nIn {
+				continue
+			}
+			c := v - sum/float32(n)
+			if detect {
+				var ok bool
+				if c, ok = detectContrast(v, red[i], ringNIR[:n], ringRed[:n]); !ok {
+					continue
+				}
+			}
+			if c < vesselMinContrast || peak < vesselMinPeak*c || v-sum8/float32(n8) < vesselMinCompact*c {
+				continue
+			}
+			if c > tg.Contrast {
+				tg = vesselHit{Contrast: c, X: x, Y: y}
+			}
+		}
+	}
+	return tg, true
+}
+
+// vesselHit is the strongest target vesselTarget found: its contrast (0
+// when none) and pixel.
+type vesselHit struct {
+	Contrast float32
+	X, Y     int
+}
+
+// detectContrast is the detecting test's contrast of a target with NIR v
+// and red r against the water-like ring pixels nir and red (sorted here):
+// v above the mean of the ring without its brightest quarter. ok is false
+// when the target is not vesselDetectSigmas above that ring, not
+// vesselDetectContrast above it, or not grey.
+func detectContrast(v, r float32, nir, red []float32) (c float32, ok bool) {
+	sort.Sort(byFirst{nir, red})
+	keep := len(nir) - len(nir)/4
+	var m, m2, mr float64
+	for q := range keep {
+		m += float64(nir[q])
+		m2 += float64(nir[q]) * float64(nir[q])
+		mr += float64(red[q])
+	}
+	m, m2, mr = m/float64(keep), m2/float64(keep), mr/float64(keep)
+	sd := math.Max(math.Sqrt(math.Max(m2-m*m, 0)), vesselNoiseFloor)
+	cf := float64(v) - m
+	grey := float64(r) - mr
+	if cf < vesselDetectContrast || cf < vesselDetectSigmas*sd || grey < vesselGreyLow*cf || grey > vesselGreyHigh*cf {
+		return 0, false
+	}
+	return float32(cf), true
+}
+
+// byFirst sorts two parallel slices by the first.
+type byFirst struct{ a, b []float32 }
+
+func (p byFirst) Len() int           { return len(p.a) }
+func (p byFirst) Less(i, j int) bool { return p.a[i] < p.a[j] }
+func (p byFirst) Swap(i, j int) {
+	p.a[i], p.a[j] = p.a[j], p.a[i]
+	p.b[i], p.b[j] = p.b[j], p.b[i]
 }
 
 // DetectionID is the stable id of a detection: the first 32 hex digits of

@@ -34,6 +34,15 @@ type Config struct {
 	// RandomWindows more anywhere in each scene, and CoastWindows on the
 	// coastline (surf, beaches and harbours are the vessel look-alikes).
 	WindowsPerEvent, RandomWindows, CoastWindows int
+	// VesselWindows more tiles are cut around each vessel, its centre
+	// anywhere in the tile, edges included (small vessels under thin cloud
+	// and vessels cut by a tile edge are the misses), and CloudWaterWindows
+	// where water lies under thin cloud or a cloud edge (puffs and edges of
+	// cloud over the sea are the false vessels).
+	VesselWindows, CloudWaterWindows int
+	// HardVesselWindows more tiles are cut around each vessel near the
+	// coast or under thin cloud, the vessels the model misses most.
+	HardVesselWindows int `json:",omitempty"`
 	// Steps of Adam on minibatches of BatchSize tiles, class-balanced by
 	// ClassWeights (in Classes order), with a cosine-decayed LearnRate.
 	Steps, BatchSize int
@@ -54,21 +63,23 @@ type Config struct {
 // DefaultConfig is the configuration of the checked-in default model.
 func DefaultConfig() Config {
 	return Config{
-		Seed:            20261122,
-		Arch:            Arch{Bands: 6, Tile: 32, C1: 16, C2: 32, Hidden: 48, Classes: len(Classes)},
-		Scenes:          160,
-		Rules:           synth.EvalRules,
-		WindowsPerEvent: 3,
-		RandomWindows:   24,
-		CoastWindows:    8,
-		Steps:           10000,
-		BatchSize:       32,
-		ClassWeights:    []float64{0.25, 0.15, 0.22, 0.18, 0.2},
-		GainJitter:      0.1,
-		LearnRate:       3e-3,
-		CloudWeight:     1,
-		Workers:         2,
-		ModelVersion:    "1",
+		Seed:              20261122,
+		Arch:              Arch{Bands: 6, Tile: 32, C1: 16, C2: 32, Hidden: 48, Classes: len(Classes)},
+		Scenes:            160,
+		Rules:             synth.EvalRules,
+		WindowsPerEvent:   3,
+		RandomWindows:     24,
+		CoastWindows:      8,
+		VesselWindows:     6,
+		CloudWaterWindows: 12,
+		Steps:             12000,
+		BatchSize:         32,
+		ClassWeights:      []float64{0.25, 0.15, 0.22, 0.18, 0.2},
+		GainJitter:        0.1,
+		LearnRate:         3e-3,
+		CloudWeight:       1,
+		Workers:           2,
+		ModelVersion:      "2",
 	}
 }
 
@@ -137,6 +148,27 @@ func dataset(c Config) []sample {
 		}
 		for k := 0; k < c.RandomWindows; k++ {
 			cut(rng.IntN(s.Width-t+1), rng.IntN(s.Height-t+1))
+		}
+		for _, ev := range tr.Events {
+			if ev.Class != synth.LabelVessel {
+				continue
+			}
+			n := c.VesselWindows
+			if h := tr.Hard[int(ev.Row)*s.Width+int(ev.Col)]; h&(synth.HardVesselNearCoast|synth.HardThinCloudWater) != 0 {
+				n += c.HardVesselWindows
+			}
+			for k := 0; k < n; k++ {
+				cut(int(ev.Col)-rng.IntN(t), int(ev.Row)-rng.IntN(t))
+			}
+		}
+		for k := 0; k < c.CloudWaterWindows; k++ {
+			for try := 0; try < 200; try++ {
+				x, y := rng.IntN(s.Width), rng.IntN(s.Height)
+				if a := tr.Cloud[y*s.Width+x]; tr.Water[y*s.Width+x] && a > 0.05 && a < 0.7 {
+					cut(x-rng.IntN(t), y-rng.IntN(t))
+					break
+				}
+			}
 		}
 		for k := 0; k < c.CoastWindows; k++ {
 			for try := 0; try < 200; try++ {
