@@ -21,8 +21,8 @@
 //	 6  ├ security header (10): SPI (2), sequence number (8)      ─┐ AAD
 //	16  ├ Space Packet primary header (6): 000 0 1 APID 11b,     ─┐│
 //	    │   seq flags 11, seq count 14b, data length − 1          ││
-//	22  ├ secondary header (54, table below)                      ││ encrypted
-//	76  ├ symbol data (1954 bytes at the default frame length)   ─┘│ (mode enc)
+//	22  ├ secondary header (42, table below)                      ││ encrypted
+//	64  ├ symbol data (1966 bytes at the default frame length)   ─┘│ (mode enc)
 //	2030├ MAC (16): GCM tag over AAD and data                       │
 //	2046└ FECF (2): CRC-16-CCITT over bytes 0..2045
 //
@@ -33,11 +33,10 @@
 //	16      4   symbol index: i < k·blocks source, above that repair
 //	20      2   k, source symbols per block
 //	22      2   blocks
-//	24      4   symbols generated so far for this item
-//	28      2   symbol size in bytes
-//	30      4   item length in bytes
-//	34     16   item digest: AES-GMAC tag under a public key (packet.ItemDigest)
-//	50      4   CRC-32C of the symbol data
+//	24      2   symbol size in bytes
+//	26      4   item length in bytes
+//	30      8   item digest: half an AES-GMAC tag under a public key (packet.ItemDigest)
+//	38      4   CRC-32C of the symbol data
 //
 // The APID is the item kind: 0x100 detection record, 0x101 evidence chip
 // (same id as its record), 0x102 housekeeping, 0x103 bundle (the records
@@ -49,7 +48,7 @@
 // class has its own virtual channel; idle frames (FHP 0x7FE) go on VC 7.
 // A lost or corrupt frame therefore costs exactly one symbol, and any k
 // symbols of a block rebuild it. With 2048-byte frames an item spends
-// 1954 of every 2048 bytes on its own data (0.954 before padding).
+// 1966 of every 2048 bytes on its own data (0.960 before padding).
 //
 // Security (downlink/sdls): the GCM nonce is a direction byte, three zero
 // bytes and the 64-bit sequence number, which never repeats (flight and

@@ -68,6 +68,14 @@ func (r *run) report() *report.Report {
 	m.QueuedAtEnd = int(queued)
 	gs := r.ground.Stats()
 	rep.Counters["ground_outbox_at_end"] = int64(gs.OutboxLen)
+	for _, f := range gs.Frames {
+		rep.Counters["ground_frames_good"] += int64(f.Good)
+		rep.Counters["ground_frames_idle"] += int64(f.Idle)
+		rep.Counters["ground_symbols_duplicate"] += int64(f.Duplicate)
+	}
+	for kind, n := range gs.ItemsCompleted {
+		rep.Counters["ground_items_"+kind] += int64(n)
+	}
 	rep.Counters["ground_published"] = int64(gs.Published)
 	rep.Counters["ground_already_published"] = int64(gs.AlreadyPublished)
 	rep.Counters["consumer_malformed"] = int64(snap.Malformed)

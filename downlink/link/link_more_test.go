@@ -19,12 +19,12 @@ func TestConfig(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.SymbolBytes() != 2048-SymbolOverheadBytes || SymbolOverheadBytes != 94 {
+	if cfg.SymbolBytes() != 2048-SymbolOverheadBytes || SymbolOverheadBytes != 82 {
 		t.Fatalf("symbol %d bytes, overhead %d", cfg.SymbolBytes(), SymbolOverheadBytes)
 	}
 	for _, c := range []struct {
 		size, k int
-	}{{1, 1}, {1954, 1}, {1955, 2}, {128 * 1954, 128}, {128*1954 + 1, 130}} {
+	}{{1, 1}, {1966, 1}, {1967, 2}, {128 * 1966, 128}, {128*1966 + 1, 130}} {
 		k, err := cfg.SourceSymbols(c.size)
 		if err != nil || k != c.k {
 			t.Fatalf("SourceSymbols(%d) = %d, %v; want %d", c.size, k, err, c.k)

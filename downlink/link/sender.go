@@ -76,9 +76,6 @@ type ItemEncoder struct {
 	enc    *fec.Encoder
 	l      fec.Layout
 	digest [packet.DigestBytes]byte
-
-	mu        sync.Mutex
-	generated uint32
 }
 
 // Item prepares data (kind, id) for sending on the VC of priority class.
@@ -142,12 +139,9 @@ func (e *ItemEncoder) AppendFrame(dst []byte, symbolIndex int) ([]byte, error) {
 	if err != nil {
 		return dst, fmt.Errorf("link: item %v: %w", e.ref, err)
 	}
-	e.mu.Lock()
-	e.generated = max(e.generated, uint32(symbolIndex)+1)
 	sym := packet.Symbol{Ref: e.ref, Index: uint32(symbolIndex), K: uint16(e.l.K), Blocks: uint16(e.l.Blocks),
-		Generated: e.generated, SizeBytes: uint16(e.l.SymbolBytes), ItemBytes: uint32(e.l.ItemBytes),
+		SizeBytes: uint16(e.l.SymbolBytes), ItemBytes: uint32(e.l.ItemBytes),
 		Digest: e.digest, Data: data}
-	e.mu.Unlock()
 	return e.s.appendFrame(dst, e.vcid, 0, &sym)
 }
 

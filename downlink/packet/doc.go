@@ -2,7 +2,7 @@
 // as Skysieve uses them: one packet carries one erasure-coded symbol of one
 // item.
 //
-// A packet is a 6-byte primary header, a 54-byte secondary header and the
+// A packet is a 6-byte primary header, a 42-byte secondary header and the
 // symbol's bytes. The primary header holds the version (0), the type
 // (0 = telemetry), the secondary-header flag (1), an 11-bit APID naming the
 // item kind (detection record, evidence chip, housekeeping, bundle; 0x7FF
@@ -17,11 +17,10 @@
 //	16      4   symbol index (0..k*blocks-1 source, above that repair)
 //	20      2   k: source symbols per code block
 //	22      2   code blocks in the item
-//	24      4   symbols generated so far for the item (high-water mark)
-//	28      2   symbol size in bytes
-//	30      4   item length in bytes
-//	34     16   item digest (ItemDigest: AES-GMAC under a public key)
-//	50      4   CRC-32C (Castagnoli) of the symbol bytes
+//	24      2   symbol size in bytes
+//	26      4   item length in bytes
+//	30      8   item digest (ItemDigest: half an AES-GMAC tag under a public key)
+//	38      4   CRC-32C (Castagnoli) of the symbol bytes
 //
 // An item is identified by (Kind, ID): a detection record and its evidence
 // chip share the ID and differ in Kind. ParseDetectionID and FormatID turn a

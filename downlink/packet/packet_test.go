@@ -41,22 +41,22 @@ func TestPrimaryHeaderGolden(t *testing.T) {
 func TestSymbolGolden(t *testing.T) {
 	s := Symbol{
 		Ref:   ItemRef{Kind: KindChip, ID: ItemID{0: 0xAA, 15: 0xBB}},
-		Index: 0x0102, K: 3, Blocks: 2, Generated: 0x0A0B0C0D, SizeBytes: 4, ItemBytes: 21,
-		Digest: [16]byte{0: 0x11, 15: 0x22}, Data: []byte{1, 2, 3, 4},
+		Index: 0x0102, K: 3, Blocks: 2, SizeBytes: 4, ItemBytes: 21,
+		Digest: [8]byte{0: 0x11, 7: 0x22}, Data: []byte{1, 2, 3, 4},
 	}
 	got, err := AppendSymbol(nil, 9, &s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want, _ := hex.DecodeString("" +
-		"0901" + "c009" + "0039" + // APID 0x101, unsegmented count 9, 58 data bytes − 1
+		"0901" + "c009" + "002d" + // APID 0x101, unsegmented count 9, 46 data bytes − 1
 		"aa0000000000000000000000000000bb" + // item id
-		"00000102" + "0003" + "0002" + "0a0b0c0d" + "0004" + "00000015" + // index k blocks generated size length
-		"11000000000000000000000000000022" + // digest
+		"00000102" + "0003" + "0002" + "0004" + "00000015" + // index k blocks size length
+		"1100000000000022" + // digest
 		"00000000" + // CRC-32C of the data, filled in below (the algorithm has its own check value)
 		"01020304")
 	crc := SymbolCRC([]byte{1, 2, 3, 4})
-	want[56], want[57], want[58], want[59] = byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc)
+	want[44], want[45], want[46], want[47] = byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc)
 	if !bytes.Equal(got, want) {
 		t.Fatalf("packet\n% X\nwant\n% X", got, want)
 	}
@@ -72,7 +72,7 @@ func TestSymbolGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(p.Data, s.Data) || p.Ref != s.Ref || p.Index != s.Index || p.K != s.K || p.Blocks != s.Blocks ||
-		p.Generated != s.Generated || p.SizeBytes != s.SizeBytes || p.ItemBytes != s.ItemBytes || p.Digest != s.Digest || p.CRC != s.CRC {
+		p.SizeBytes != s.SizeBytes || p.ItemBytes != s.ItemBytes || p.Digest != s.Digest || p.CRC != s.CRC {
 		t.Fatalf("parsed %+v, want %+v", p, s)
 	}
 }
@@ -100,8 +100,8 @@ func TestParseSymbolRejects(t *testing.T) {
 		{"k zero", func(b []byte) []byte { b[6+20], b[6+21] = 0, 0; return b }},
 		{"k wrong", func(b []byte) []byte { b[6+21] = 3; return b }},
 		{"blocks wrong", func(b []byte) []byte { b[6+23] = 2; return b }},
-		{"size mismatch", func(b []byte) []byte { b[6+29] = 5; return b }},
-		{"length zero", func(b []byte) []byte { b[6+33] = 0; return b }},
+		{"size mismatch", func(b []byte) []byte { b[6+25] = 5; return b }},
+		{"length zero", func(b []byte) []byte { b[6+29] = 0; return b }},
 		{"index beyond", func(b []byte) []byte { b[6+18] = 1; return b }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -170,7 +170,7 @@ func FuzzParseSymbol(f *testing.F) {
 		pkt := in[:len(in)-len(rest)]
 		// Everything but the sequence count and CRC round-trips.
 		out[2], out[3] = pkt[2], pkt[3]
-		copy(out[PrimaryHeaderBytes+50:PrimaryHeaderBytes+54], pkt[PrimaryHeaderBytes+50:])
+		copy(out[PrimaryHeaderBytes+38:PrimaryHeaderBytes+42], pkt[PrimaryHeaderBytes+38:])
 		if !bytes.Equal(out, pkt) {
 			t.Fatalf("re-encoded\n% X\nfrom\n% X", out, pkt)
 		}

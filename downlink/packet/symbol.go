@@ -7,13 +7,13 @@ import (
 )
 
 // SecHeaderBytes is the size of the Skysieve secondary header.
-const SecHeaderBytes = 54
+const SecHeaderBytes = 42
 
 // OverheadBytes is the packet bytes around one symbol.
 const OverheadBytes = PrimaryHeaderBytes + SecHeaderBytes
 
 // DigestBytes is the size of the item digest (see ItemDigest).
-const DigestBytes = 16
+const DigestBytes = 8
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -27,7 +27,6 @@ type Symbol struct {
 	Index     uint32 // symbol index within the item
 	K         uint16 // source symbols per code block
 	Blocks    uint16 // code blocks in the item
-	Generated uint32 // symbols generated so far (sender's high-water mark)
 	SizeBytes uint16 // symbol size
 	ItemBytes uint32 // item length
 	Digest    [DigestBytes]byte
@@ -65,13 +64,12 @@ func AppendSymbol(dst []byte, seqCount uint16, s *Symbol) ([]byte, error) {
 	binary.BigEndian.PutUint32(p[16:], s.Index)
 	binary.BigEndian.PutUint16(p[20:], s.K)
 	binary.BigEndian.PutUint16(p[22:], s.Blocks)
-	binary.BigEndian.PutUint32(p[24:], s.Generated)
-	binary.BigEndian.PutUint16(p[28:], s.SizeBytes)
-	binary.BigEndian.PutUint32(p[30:], s.ItemBytes)
-	copy(p[34:50], s.Digest[:])
+	binary.BigEndian.PutUint16(p[24:], s.SizeBytes)
+	binary.BigEndian.PutUint32(p[26:], s.ItemBytes)
+	copy(p[30:38], s.Digest[:])
 	copy(p[SecHeaderBytes:], s.Data)
 	s.CRC = SymbolCRC(s.Data)
-	binary.BigEndian.PutUint32(p[50:], s.CRC)
+	binary.BigEndian.PutUint32(p[38:], s.CRC)
 	return dst, nil
 }
 
@@ -107,11 +105,10 @@ func parseSymbolData(s *Symbol, h Header, data []byte) error {
 	s.Index = binary.BigEndian.Uint32(data[16:])
 	s.K = binary.BigEndian.Uint16(data[20:])
 	s.Blocks = binary.BigEndian.Uint16(data[22:])
-	s.Generated = binary.BigEndian.Uint32(data[24:])
-	s.SizeBytes = binary.BigEndian.Uint16(data[28:])
-	s.ItemBytes = binary.BigEndian.Uint32(data[30:])
-	copy(s.Digest[:], data[34:50])
-	s.CRC = binary.BigEndian.Uint32(data[50:])
+	s.SizeBytes = binary.BigEndian.Uint16(data[24:])
+	s.ItemBytes = binary.BigEndian.Uint32(data[26:])
+	copy(s.Digest[:], data[30:38])
+	s.CRC = binary.BigEndian.Uint32(data[38:])
 	s.Data = data[SecHeaderBytes:]
 	if len(s.Data) != int(s.SizeBytes) {
 		return fmt.Errorf("%w: %v symbol %d carries %d bytes, header says %d",

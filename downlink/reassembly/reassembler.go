@@ -93,7 +93,6 @@ type item struct {
 	ref       packet.ItemRef
 	l         fec.Layout
 	digest    [packet.DigestBytes]byte
-	generated uint32
 	blocks    []block
 	slab      []byte // every block's source rows, in item order
 	bytes     int64  // slab plus held repair rows
@@ -176,7 +175,6 @@ func (r *Reassembler) Add(s *packet.Symbol) (AddResult, error) {
 		return AddResult{}, fmt.Errorf("%w: %v symbol %d says %+v digest %x, item has %+v digest %x",
 			ErrInconsistent, s.Ref, s.Index, l, s.Digest, it.l, it.digest)
 	}
-	it.generated = max(it.generated, s.Generated)
 	bi, row := l.Locate(int(s.Index))
 	b := &it.blocks[bi]
 	if b.done || row < len(b.rows) && len(b.rows[row]) > 0 {

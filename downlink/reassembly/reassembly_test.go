@@ -45,7 +45,7 @@ func (it *testItem) symbol(t testing.TB, i int) packet.Symbol {
 		t.Fatal(err)
 	}
 	s := packet.Symbol{Ref: it.ref, Index: uint32(i), K: uint16(it.l.K), Blocks: uint16(it.l.Blocks),
-		Generated: uint32(i + 1), SizeBytes: uint16(it.l.SymbolBytes), ItemBytes: uint32(it.l.ItemBytes),
+		SizeBytes: uint16(it.l.SymbolBytes), ItemBytes: uint32(it.l.ItemBytes),
 		Digest: packet.ItemDigest(it.data), Data: bytes.Clone(d)}
 	s.CRC = packet.SymbolCRC(s.Data)
 	return s

@@ -45,7 +45,7 @@ func (r *Reassembler) Export(w io.Writer) error {
 			b := &it.blocks[bi]
 			emit := func(row int, data []byte) {
 				syms = append(syms, packet.Symbol{Ref: it.ref, Index: uint32(it.l.Index(bi, row)),
-					K: uint16(it.l.K), Blocks: uint16(it.l.Blocks), Generated: it.generated,
+					K: uint16(it.l.K), Blocks: uint16(it.l.Blocks),
 					SizeBytes: uint16(it.l.SymbolBytes), ItemBytes: uint32(it.l.ItemBytes),
 					Digest: it.digest, Data: data})
 			}
