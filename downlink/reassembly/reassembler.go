@@ -90,13 +90,13 @@ type Reassembler struct {
 }
 
 type item struct {
-	ref       packet.ItemRef
-	l         fec.Layout
-	digest    [packet.DigestBytes]byte
-	blocks    []block
-	slab      []byte // every block's source rows, in item order
-	bytes     int64  // slab plus held repair rows
-	elem      *list.Element
+	ref    packet.ItemRef
+	l      fec.Layout
+	digest [packet.DigestBytes]byte
+	blocks []block
+	slab   []byte // every block's source rows, in item order
+	bytes  int64  // slab plus held repair rows
+	elem   *list.Element
 }
 
 type block struct {
