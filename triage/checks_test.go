@@ -201,3 +201,32 @@ func TestVesselCheckAtSceneEdge(t *testing.T) {
 		t.Errorf("hull in the corner: %+v", got)
 	}
 }
+
+// TestOnWater: a target counts on reference water when its pixel, or with
+// a margin a pixel next to it, is water in the layer; without a layer it
+// always does.
+func TestOnWater(t *testing.T) {
+	s := flatScene([6]float32{0.09, 0.065, 0.035, 0.012, 0.004, 0.002})
+	s.Geo = scene.Geo{EPSG: scene.EPSGWGS84, OriginX: -35.2, OriginY: -7.9, PixelSizeX: 0.00027, PixelSizeY: 0.00027}
+	mask := make([]bool, 16*16)
+	for y := 0; y < 16; y++ {
+		for x := 0; x < 8; x++ {
+			mask[y*16+x] = true
+		}
+	}
+	layer, err := NewRasterWater(s.Geo, 16, 16, mask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		x, margin int
+		want      bool
+	}{{7, 0, true}, {8, 0, false}, {8, 1, true}, {9, 1, false}, {15, 1, false}} {
+		if got := onWater(s, layer, vesselHit{Contrast: 0.1, X: c.x, Y: 8}, c.margin); got != c.want {
+			t.Errorf("target at x=%d, margin %d: onWater = %v, want %v", c.x, c.margin, got, c.want)
+		}
+	}
+	if !onWater(s, nil, vesselHit{X: 15, Y: 8}, 0) {
+		t.Error("no layer: onWater = false")
+	}
+}

@@ -55,7 +55,10 @@ type Config struct {
 	// ring is water-like, standing out from its neighbours, and a tenth
 	// dimmer in SWIR-1 than in NIR. Beaches, sand spits, roofs, glint,
 	// cloud puffs and cloud edges fail it; a vessel close to the shore or
-	// at the scene's edge passes. Scenes without red and nir bands skip it.
+	// at the scene's edge passes. With a reference water layer the target
+	// must also lie on or next to reference water (vessels sail the sea
+	// and lakes; a bright speck in a flooded field is debris). Scenes
+	// without red and nir bands skip it.
 	SkipVesselCheck bool
 	// SkipVesselDetect turns off the vessel detector: by default a tile
 	// nothing else claims is kept as a vessel when it holds a target
@@ -626,7 +629,9 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 	}
 	pv := p(ClassVessel)
 	if pv >= thr(record.ClassVessel) {
-		if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, false); t.cfg.SkipVesselCheck || !ok || tg.Contrast > 0 {
+		if t.cfg.SkipVesselCheck {
+			consider(record.ClassVessel, pv)
+		} else if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, false); !ok || tg.Contrast > 0 && onWater(s, water, tg, 1) {
 			consider(record.ClassVessel, pv)
 		} else {
 			unconfirmedVessel = true
@@ -659,10 +664,8 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 		// lake), never on flooded land: with a hint from the model from
 		// the detecting test's contrast, on a tile the model calls water
 		// from vesselAloneContrast.
-		if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, true); ok && tg.Contrast > 0 && (hint || tg.Contrast >= vesselAloneContrast) {
-			if f, err := water.WaterFraction(s, tg.X, tg.Y, tg.X+1, tg.Y+1); err == nil && f > 0 {
-				best, bestP = record.ClassVessel, min(1, pv+pw)
-			}
+		if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, true); ok && tg.Contrast > 0 && (hint || tg.Contrast >= vesselAloneContrast) && onWater(s, water, tg, 0) {
+			best, bestP = record.ClassVessel, min(1, pv+pw)
 		}
 	}
 	if best != "" {
@@ -925,6 +928,17 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, 
 		}
 	}
 	return tg, true
+}
+
+// onWater reports whether target tg lies on reference water (the sea or a
+// lake, not flooded land), or within margin pixels of it. Without a layer
+// (nil) it does; a layer that does not cover the pixels says no.
+func onWater(s *scene.Scene, water WaterLayer, tg vesselHit, margin int) bool {
+	if water == nil {
+		return true
+	}
+	f, err := water.WaterFraction(s, max(tg.X-margin, 0), max(tg.Y-margin, 0), min(tg.X+margin+1, s.Width), min(tg.Y+margin+1, s.Height))
+	return err == nil && f > 0
 }
 
 // vesselHit is the strongest target vesselTarget found: its contrast (0
