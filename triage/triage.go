@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -561,6 +560,7 @@ func (t *Triage) fill(s *scene.Scene, bandIdx []int, b *batchBuf) {
 			for y := 0; y < ts; y++ {
 				row := src[(tr.y0+y)*s.Width+tr.x0 : (tr.y0+y)*s.Width+tr.x0+ts]
 				o := dst[(bi*ts+y)*ts : (bi*ts+y+1)*ts]
+				o = o[:len(row)] // one bounds check per row, none per pixel
 				for i, v := range row {
 					if v != v { // NaN: no data, read as dark
 						v = 0
@@ -591,12 +591,13 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 	ts := t.model.Contract.TileSize
 	pf := p(ClassFire)
 	// hot: a pixel passes the fire check; hotKnown: the scene has the
-	// bands to tell.
+	// bands to tell. Cloudy tiles look only when the model says fire.
 	hot, hotKnown := false, false
-	if !t.cfg.SkipFireCheck {
+	cloudy := float64(tr.CloudFraction) >= t.cfg.CloudDiscardFraction
+	if !t.cfg.SkipFireCheck && (!cloudy || pf >= thr(record.ClassFire)) {
 		hot, hotKnown = hotPixel(s, tr.X0, tr.Y0, ts)
 	}
-	if float64(tr.CloudFraction) >= t.cfg.CloudDiscardFraction {
+	if cloudy {
 		// A fire seen through a gap in the cloud is still a fire: a tile
 		// the model calls fire with a pixel passing the hot check is kept
 		// however cloudy the model thinks it is (the model's cloud fraction
@@ -873,25 +874,38 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, 
 			// Neighbours and ring pixels off the scene's edge are left
 			// out, so a vessel at the edge is still seen.
 			var peak, sum8 float32 = -1, 0
-			n8 := 0
-			for _, o := range [4][2]int{{1, 0}, {0, 1}, {1, 1}, {1, -1}} {
-				hi, both := float32(0), true
-				for _, sgn := range [2]int{1, -1} {
-					nx, ny := x+sgn*o[0], y+sgn*o[1]
-					if nx < 0 || ny < 0 || nx >= w || ny >= h {
-						both = false
-						continue
-					}
-					a := nir[ny*w+nx]
-					hi = max(hi, a)
-					sum8 += a
-					n8++
+			n8 := 8
+			if x > 0 && y > 0 && x < w-1 && y < h-1 {
+				for _, o := range [4]int{1, w, w + 1, w - 1} {
+					a, b := nir[i+o], nir[i-o]
+					peak = max(peak, v-max(a, b))
+					sum8 += a + b
 				}
-				if both {
-					peak = max(peak, v-hi)
+			} else {
+				n8 = 0
+				for _, o := range [4][2]int{{1, 0}, {0, 1}, {1, 1}, {1, -1}} {
+					hi, both := float32(0), true
+					for _, sgn := range [2]int{1, -1} {
+						nx, ny := x+sgn*o[0], y+sgn*o[1]
+						if nx < 0 || ny < 0 || nx >= w || ny >= h {
+							both = false
+							continue
+						}
+						a := nir[ny*w+nx]
+						hi = max(hi, a)
+						sum8 += a
+						n8++
+					}
+					if both {
+						peak = max(peak, v-hi)
+					}
 				}
 			}
-			if peak <= 0 {
+			// A target stands vesselMinCompact × its contrast, and so at
+			// least that × vesselMinContrast, above its neighbours: most
+			// pixels of a smooth sea or cloud stop here.
+			compact := v - sum8/float32(n8)
+			if peak <= 0 || compact < vesselMinCompact*vesselMinContrast {
 				continue
 			}
 			n, nIn := 0, 0
@@ -919,7 +933,7 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, 
 					continue
 				}
 			}
-			if c < vesselMinContrast || peak < vesselMinPeak*c || v-sum8/float32(n8) < vesselMinCompact*c {
+			if c < vesselMinContrast || peak < vesselMinPeak*c || compact < vesselMinCompact*c {
 				continue
 			}
 			if c > tg.Contrast {
@@ -954,7 +968,7 @@ type vesselHit struct {
 // when the target is not vesselDetectSigmas above that ring, not
 // vesselDetectContrast above it, or not grey.
 func detectContrast(v, r float32, nir, red []float32) (c float32, ok bool) {
-	sort.Sort(byFirst{nir, red})
+	sortPairs(nir, red)
 	keep := len(nir) - len(nir)/4
 	var m, m2, mr float64
 	for q := range keep {
@@ -972,14 +986,15 @@ func detectContrast(v, r float32, nir, red []float32) (c float32, ok bool) {
 	return float32(cf), true
 }
 
-// byFirst sorts two parallel slices by the first.
-type byFirst struct{ a, b []float32 }
-
-func (p byFirst) Len() int           { return len(p.a) }
-func (p byFirst) Less(i, j int) bool { return p.a[i] < p.a[j] }
-func (p byFirst) Swap(i, j int) {
-	p.a[i], p.a[j] = p.a[j], p.a[i]
-	p.b[i], p.b[j] = p.b[j], p.b[i]
+// sortPairs sorts the short parallel slices a and b by a (insertion sort:
+// a ring has at most 24 pixels).
+func sortPairs(a, b []float32) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+			b[j], b[j-1] = b[j-1], b[j]
+		}
+	}
 }
 
 // DetectionID is the stable id of a detection: the first 32 hex digits of

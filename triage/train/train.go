@@ -40,9 +40,6 @@ type Config struct {
 	// where water lies under thin cloud or a cloud edge (puffs and edges of
 	// cloud over the sea are the false vessels).
 	VesselWindows, CloudWaterWindows int
-	// HardVesselWindows more tiles are cut around each vessel near the
-	// coast or under thin cloud, the vessels the model misses most.
-	HardVesselWindows int `json:",omitempty"`
 	// Steps of Adam on minibatches of BatchSize tiles, class-balanced by
 	// ClassWeights (in Classes order), with a cosine-decayed LearnRate.
 	Steps, BatchSize int
@@ -153,11 +150,7 @@ func dataset(c Config) []sample {
 			if ev.Class != synth.LabelVessel {
 				continue
 			}
-			n := c.VesselWindows
-			if h := tr.Hard[int(ev.Row)*s.Width+int(ev.Col)]; h&(synth.HardVesselNearCoast|synth.HardThinCloudWater) != 0 {
-				n += c.HardVesselWindows
-			}
-			for k := 0; k < n; k++ {
+			for k := 0; k < c.VesselWindows; k++ {
 				cut(int(ev.Col)-rng.IntN(t), int(ev.Row)-rng.IntN(t))
 			}
 		}
