@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/skysieve/skysieve/downlink/bundle"
+	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/flight/store"
 )
 
 func TestPackBundlesKnown(t *testing.T) {
@@ -73,6 +75,24 @@ func TestPackBundlesProperties(t *testing.T) {
 			if k != 1 {
 				t.Fatalf("trial %d: candidate %d used %d times", trial, i, k)
 			}
+		}
+	}
+}
+
+func TestBundleCustodyName(t *testing.T) {
+	id := link.ItemID{0: 0xab, 15: 0xcd}
+	name := bundleCustodyPass("p42", id, 3, 17)
+	if len(name) > store.MaxPassBytes {
+		t.Fatalf("%q is longer than the store allows", name)
+	}
+	num, gotID, pos, n, ok := parseBundleCustody(name)
+	if !ok || num != 42 || gotID != id || pos != 3 || n != 17 {
+		t.Fatalf("parse %q = %d %v %d %d %v", name, num, gotID, pos, n, ok)
+	}
+	for _, bad := range []string{"p1/record", "p1/bundle/xyz/0/1", "q1/bundle/" + id.String() + "/0/1",
+		"p1/bundle/" + id.String() + "/1/1", "p1/bundle/" + id.String() + "/-1/2", "p1/chip/" + id.String() + "/0/1"} {
+		if _, _, _, _, ok := parseBundleCustody(bad); ok {
+			t.Errorf("%q parsed as a bundle custody name", bad)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -200,6 +201,7 @@ func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error)
 	}
 	queue := make([]*linkItem, 0, 2*len(entries))
 	bundleCap := s.bundleCap(rest)
+	s.resumeBundles(p, entries)
 	// New detections join the bundles not yet started: they are formed
 	// again with them, so a detection that arrives mid-pass does not go
 	// in a small bundle of its own while bigger ones wait.
@@ -241,9 +243,9 @@ func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error)
 			ID: li.ref.String(), Class: li.class, Value: li.value,
 			K: li.enc.K(), FrameBytes: s.cfg.Link.FrameBytes,
 			Need: min(li.need, li.enc.K()), Unreported: li.unreported,
-			// A bundle is formed anew in each pass: symbols of one left
-			// incomplete at the end help nobody, so it is never started
-			// unless it can finish.
+			// A bundle is not started unless it can finish: one cut off
+			// at LOS resumes in a later pass (resumeBundles) only if all
+			// its detections are still queued then.
 			Atomic: li.members != nil,
 		}
 	}
@@ -361,16 +363,11 @@ func (s *Service) fresh(p *pass, e *store.Entry) bool {
 // have not started if all is set, so their detections can be bundled
 // again.
 func (s *Service) dissolveBundles(p *pass, capBytes int, all bool) {
-	for ref, li := range p.items {
+	for _, li := range p.items {
 		if li.members == nil || li.next > 0 || (!all && len(li.data) <= capBytes) {
 			continue
 		}
-		for _, id := range li.members {
-			if p.bundled[id] == li {
-				delete(p.bundled, id)
-			}
-		}
-		delete(p.items, ref)
+		s.forgetBundle(p, li)
 	}
 }
 
@@ -392,7 +389,7 @@ func (s *Service) makeBundles(p *pass, fresh []*store.Entry, capBytes int) []*li
 		for k, i := range g {
 			entries[k] = fresh[i]
 		}
-		if li := s.newBundle(p, entries); li != nil {
+		if li := s.newBundle(p, entries, 0); li != nil {
 			out = append(out, li)
 			continue
 		}
@@ -404,8 +401,9 @@ func (s *Service) makeBundles(p *pass, fresh []*store.Entry, capBytes int) []*li
 }
 
 // newBundle encodes the entries as one bundle item of this pass, or
-// returns nil (logged) if they cannot be.
-func (s *Service) newBundle(p *pass, entries []*store.Entry) *linkItem {
+// returns nil (logged) if they cannot be. Its first symbol is next (0 for
+// a new bundle; one past the last sent for a resumed one).
+func (s *Service) newBundle(p *pass, entries []*store.Entry, next int) *linkItem {
 	members := make([]bundle.Member, 0, len(entries))
 	ids := make([]link.ItemID, 0, len(entries))
 	storeIDs := make([]string, 0, len(entries))
@@ -444,7 +442,7 @@ func (s *Service) newBundle(p *pass, entries []*store.Entry) *linkItem {
 		s.log.Error("cannot encode bundle", "ref", ref, "err", err)
 		return nil
 	}
-	li := &linkItem{ref: ref, class: class, value: value, enc: enc, need: enc.K(), members: storeIDs, data: data}
+	li := &linkItem{ref: ref, class: class, value: value, enc: enc, need: enc.K(), members: storeIDs, data: data, next: next}
 	if n, ok := s.needs[ref]; ok {
 		li.need = n
 	}
@@ -596,8 +594,8 @@ func (s *Service) flushItem(p *pass, li *linkItem) {
 		return
 	}
 	if li.members != nil {
-		for _, id := range li.members {
-			s.recordSent(id, custodyPass(p.name, li.ref.Kind), li.pending)
+		for pos, id := range li.members {
+			s.recordSent(id, bundleCustodyPass(p.name, li.ref.ID, pos, len(li.members)), li.pending)
 		}
 	} else {
 		s.recordSent(li.storeID, custodyPass(p.name, li.ref.Kind), li.pending)
@@ -798,4 +796,109 @@ func (s *Service) sendHousekeeping(ctx context.Context, p *pass) (time.Duration,
 	}
 	s.stats.housekeeping.Add(1)
 	return p.due.Sub(start), nil
+}
+
+// bundleCustodyPass is the custody pass name under which a bundle's
+// symbols are recorded for each member: "<pass>/bundle/<id>/<pos>/<n>",
+// member pos of n. It is what lets a later pass rebuild the same bundle,
+// byte for byte, and go on where the last one stopped.
+func bundleCustodyPass(pass string, id link.ItemID, pos, n int) string {
+	return fmt.Sprintf("%s/%s/%s/%d/%d", pass, link.KindBundle, id, pos, n)
+}
+
+// parseBundleCustody is the inverse of bundleCustodyPass; ok is false for
+// any other custody pass name.
+func parseBundleCustody(name string) (passNum uint64, id link.ItemID, pos, n int, ok bool) {
+	f := strings.Split(name, "/")
+	if len(f) != 5 || f[1] != link.KindBundle.String() || !strings.HasPrefix(f[0], "p") {
+		return 0, id, 0, 0, false
+	}
+	var err error
+	if passNum, err = strconv.ParseUint(f[0][1:], 10, 64); err != nil {
+		return 0, id, 0, 0, false
+	}
+	if id, err = link.ParseDetectionID(f[2]); err != nil {
+		return 0, id, 0, 0, false
+	}
+	if pos, err = strconv.Atoi(f[3]); err != nil {
+		return 0, id, 0, 0, false
+	}
+	if n, err = strconv.Atoi(f[4]); err != nil || pos < 0 || pos >= n || n > bundle.MaxMembers {
+		return 0, id, 0, 0, false
+	}
+	return passNum, id, pos, n, true
+}
+
+// resumeBundles rebuilds the bundles an earlier pass left incomplete
+// (the pass ended, or flight restarted), so the symbols the ground already
+// holds still count: for each bundle named in the custody of entries not
+// yet in a bundle of this pass, if every member is among entries it is
+// encoded again in its order, checked against its id, and resumed after
+// its last symbol sent. A member of several such bundles goes with the
+// latest. Anything else stays to be bundled afresh.
+func (s *Service) resumeBundles(p *pass, entries []store.Entry) {
+	type found struct {
+		passNum uint64
+		members []*store.Entry
+		next    int
+	}
+	bundles := map[link.ItemID]*found{}
+	latest := map[string]uint64{} // store id → latest bundle pass
+	for i := range entries {
+		e := &entries[i]
+		if p.bundled[e.Item.ID] != nil {
+			continue
+		}
+		for _, x := range e.Sent {
+			num, id, pos, n, ok := parseBundleCustody(x.Pass)
+			if !ok {
+				continue
+			}
+			f := bundles[id]
+			if f == nil {
+				f = &found{passNum: num, members: make([]*store.Entry, n)}
+				bundles[id] = f
+			}
+			if len(f.members) != n {
+				continue
+			}
+			f.passNum = max(f.passNum, num)
+			f.members[pos] = e
+			if len(x.Symbols) > 0 {
+				f.next = max(f.next, x.Symbols[len(x.Symbols)-1]+1)
+			}
+			latest[e.Item.ID] = max(latest[e.Item.ID], num)
+		}
+	}
+	for id, f := range bundles {
+		whole := true
+		for _, e := range f.members {
+			if e == nil || latest[e.Item.ID] != f.passNum || p.bundled[e.Item.ID] != nil {
+				whole = false
+				break
+			}
+		}
+		if !whole {
+			continue
+		}
+		li := s.newBundle(p, f.members, f.next)
+		if li == nil || li.ref.ID != id {
+			// Not the bundle that was sent (a member changed): its
+			// detections are bundled afresh.
+			if li != nil {
+				s.forgetBundle(p, li)
+			}
+			continue
+		}
+	}
+}
+
+// forgetBundle drops a bundle of this pass and frees its members.
+func (s *Service) forgetBundle(p *pass, li *linkItem) {
+	for _, id := range li.members {
+		if p.bundled[id] == li {
+			delete(p.bundled, id)
+		}
+	}
+	delete(p.items, li.ref)
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"sort"
 	"time"
 
@@ -174,14 +175,18 @@ func (r *run) skysieveGoodput(m *report.Metrics, snap consumer.Snapshot, kept ma
 			continue
 		}
 		c := p.GoodputBytesBetween(from, to)
+		loss := math.NaN()
 		if rl := r.relays[p.Satellite]; rl != nil {
 			if f := rl.Pass(p.Station, p.AOS); f.OnAir > 0 {
-				c = p.CapacityBytesBetween(from, to) * (1 - f.LossRate())
+				loss = f.LossRate()
+				c = p.CapacityBytesBetween(from, to) * (1 - loss)
 			}
 		}
 		allU += useful[i]
 		allC += c
 		if q, ok := r.passQueue[i]; ok && float64(q) > c {
+			m.Saturated = append(m.Saturated, report.SaturatedPass{Station: p.Station, AOS: p.AOS, QueueBytes: q,
+				CapacityBytes: c, LossRate: finite(loss), UsefulBytes: useful[i]})
 			m.SaturatedPasses++
 			satU += useful[i]
 			satC += c
@@ -193,6 +198,13 @@ func (r *run) skysieveGoodput(m *report.Metrics, snap consumer.Snapshot, kept ma
 	if allC > 0 {
 		m.GoodputAllPasses = allU / allC
 	}
+}
+
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
 }
 
 // baselineMetrics runs the FIFO raw downlink over the same captures.

@@ -43,6 +43,21 @@ type Metrics struct {
 	SaturatedPasses     int     `json:"saturated_passes"`
 	GoodputAllPasses    float64 `json:"goodput_ratio_all_passes"`
 	CriticalLatencyMaxS float64 `json:"critical_latency_max_s"`
+	// Saturated lists the passes GoodputRatio is made of.
+	Saturated []SaturatedPass `json:"saturated_pass_detail,omitempty"`
+}
+
+// SaturatedPass is one pass whose queue held more than it could carry.
+type SaturatedPass struct {
+	Station string    `json:"station"`
+	AOS     time.Time `json:"aos"`
+	// QueueBytes is what was queued on board at its start.
+	QueueBytes int64 `json:"queue_bytes"`
+	// CapacityBytes is what it could carry after LossRate, the share of
+	// its frames on air the ground did not get intact.
+	CapacityBytes float64 `json:"capacity_bytes"`
+	LossRate      float64 `json:"loss_rate"`
+	UsefulBytes   float64 `json:"useful_bytes"`
 }
 
 // Report is one run, Skysieve and baseline.
