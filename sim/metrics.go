@@ -149,6 +149,9 @@ func (r *run) report() *report.Report {
 // expectation in fades and bursts; a pass with no frame on air uses the
 // expectation.
 func (r *run) skysieveGoodput(m *report.Metrics, snap consumer.Snapshot, kept map[string]kept) {
+	// An arrival counts for the pass whose served part (Usable) it fell
+	// in, else for the one that ended at most a minute before it (its
+	// last items' reports and publishing).
 	useful := make([]float64, len(r.geo.Plan))
 	for _, a := range snap.Arrivals {
 		at := a.DownlinkTime
@@ -156,12 +159,24 @@ func (r *run) skysieveGoodput(m *report.Metrics, snap consumer.Snapshot, kept ma
 			at = a.ReceivedAt
 		}
 		size := float64(kept[a.ID].Bytes)
+		tail := -1
 		for i := range r.geo.Plan {
 			p := &r.geo.Plan[i]
-			if p.Satellite == a.Satellite && !at.Before(p.AOS) && !at.After(p.LOS.Add(time.Minute)) {
+			from, to, ok := r.geo.Plan.Usable(i)
+			if p.Satellite != a.Satellite || !ok {
+				continue
+			}
+			if !at.Before(from) && at.Before(to) {
+				tail = -1
 				useful[i] += size
 				break
 			}
+			if tail < 0 && !at.Before(to) && !at.After(to.Add(time.Minute)) {
+				tail = i
+			}
+		}
+		if tail >= 0 {
+			useful[tail] += size
 		}
 	}
 	var satU, satC, allU, allC float64
