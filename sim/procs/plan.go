@@ -77,8 +77,7 @@ func Passes(ws []Window, rateBitsPerSec, loss float64) passes.Plan {
 	return pl
 }
 
-// SizeRate is the rate at which a queue of items and bytes (records and
-// chips are separate link items, so a detection counts twice) needs
+// SizeRate is the rate at which a queue of link items and bytes needs
 // windows windows of dur: every item's source symbols in frames of
 // cfg.FrameBytes, each item's last frame counted whole, and the frames
 // scaled up for loss. The result is at least minBitsPerSec.

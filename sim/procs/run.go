@@ -326,10 +326,11 @@ func (r *run) execute(ctx context.Context, res *Result) error {
 	// Contacts: the plan, the relay, flight again with the plan.
 	res.RateBitsPerSec = o.RateBitsPerSec
 	if res.RateBitsPerSec == 0 {
-		// A detection is two link items: its record and its chip.
+		// Flight bundles the queued detections: a few link items, one or
+		// more per priority class (fire, flood, vessel, other).
 		lc := link.DefaultConfig()
 		lc.FrameBytes = o.FrameBytes
-		res.RateBitsPerSec = SizeRate(lc, 2*res.QueueItems, res.QueueBytes, o.ExpectedLoss,
+		res.RateBitsPerSec = SizeRate(lc, min(res.QueueItems, 4), res.QueueBytes, o.ExpectedLoss,
 			o.ContactDuration, o.QueueContacts, o.MinRateBitsPerSec)
 	}
 	res.Windows = Windows(time.Now().Add(o.FirstContactIn), o.Contacts, o.ContactDuration, o.ContactGap)
