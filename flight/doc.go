@@ -24,10 +24,19 @@
 // downlink/plan (class first, then value per byte, parity sized to the
 // predicted loss) and sends each planned symbol as one authenticated TM
 // frame (downlink/link) through the Radio, paced at the contact's rate on
-// the injected clock. A record and its chip are two link items with the
-// same id. Every symbol sent is recorded in the store (MarkSent) under the
-// pass, so a later pass, even after a restart, continues with new symbol
-// indices instead of starting over.
+// the injected clock. Detections not yet on the link go in bundles
+// (downlink/bundle, packBundles): consecutive in queue order up to
+// Config.BundleMaxBytes and a quarter of what the contact has left, the
+// critical class in bundles of its own, later detections filling the last
+// symbol's padding. Bundles not started are formed again when new
+// detections arrive, and the planner never starts one that cannot finish.
+// A detection already part-sent on its own goes on as its record and chip,
+// two link items with the same id. Every symbol sent is recorded in the
+// store (MarkSent) under the pass (for a bundle, under the bundle's id and
+// each member's place in it), so a later pass, even after a restart,
+// continues with new symbol indices instead of starting over, rebuilding
+// an interrupted bundle byte for byte when all its detections are still
+// queued.
 //
 // Custody. Ground reports come up on the same Radio: a complete part is
 // marked done in the store, and when both parts of a detection are done
