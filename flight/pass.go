@@ -247,6 +247,11 @@ func (s *Service) replan(p *pass, now time.Time) (plan.Plan, []*linkItem, error)
 			// at LOS resumes in a later pass (resumeBundles) only if all
 			// its detections are still queued then.
 			Atomic: li.members != nil,
+			// What is cut off at LOS goes on in the next pass (custody
+			// keeps the symbol indices, the ground the symbols), so
+			// parity need not be sized for completing now, except for
+			// the critical class, whose latency is the point.
+			Resumable: li.class > 0,
 		}
 	}
 	// A repair that a report asks for must also get on air: on a slow link

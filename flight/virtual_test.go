@@ -221,7 +221,7 @@ func TestCriticalPreemptsMidPass(t *testing.T) {
 	}
 	d := startDriver(v)
 	defer d.close()
-	waitFor(t, time.Minute, "the pass to be under way", func() bool { return len(radio.frames()) >= 20 })
+	waitFor(t, time.Minute, "the pass to be under way", func() bool { return len(radio.frames()) >= 8 })
 	d.pause(true)
 	before := len(radio.frames())
 	fire, _ := synth.Generate(synth.Spec{Seed: 900, SceneID: "fire", Satellite: "SKY-1", CaptureTime: t0,

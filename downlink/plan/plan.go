@@ -50,10 +50,15 @@ type Item struct {
 	Need int
 	// Unreported counts symbols sent that no report has covered yet.
 	Unreported int
-	// Atomic marks an item that is worth nothing unless it completes in
-	// this contact (a bundle, which is formed anew each pass): it is never
-	// given a partial send.
+	// Atomic marks an item the caller wants started only if it can
+	// complete in this contact: it is never given a partial send.
 	Atomic bool
+	// Resumable marks an item whose symbols keep their worth if the
+	// contact ends before it completes (the ground holds them and a later
+	// contact sends what is missing): it is sized for FeedbackConfidence
+	// even where its report cannot come back in this contact. Leave it
+	// unset where completing in this contact matters (critical items).
+	Resumable bool
 }
 
 // Send is one step of a plan: Symbols frames for item Index of the queue.
@@ -328,11 +333,12 @@ type feedback struct {
 }
 
 // fitFeedback is fit with the feedback sizer when the item so sized ends
-// early enough for its report to come back in the pass, else with sz.
+// early enough for its report to come back in the pass (or is resumable),
+// else with sz.
 func fitFeedback(tl *timeline, sz *sizer, fb *feedback, it *Item, frameBits float64) (int, float64, bool) {
 	if fb != nil {
 		n, loss, ok := fit(tl, fb.sizer, it, frameBits)
-		if ok && tl.endOffset(float64(n)*frameBits) <= fb.lastEnd {
+		if ok && (it.Resumable || tl.endOffset(float64(n)*frameBits) <= fb.lastEnd) {
 			return n, loss, true
 		}
 	}

@@ -449,6 +449,14 @@ func TestFeedbackSizing(t *testing.T) {
 	if early != 80 || late != 10 {
 		t.Fatalf("%d sends sized for feedback, %d for the end of the pass; want 80 and 10", early, late)
 	}
+	// Resumable items are sized for feedback to the end: 100 one-frame sends.
+	res := slices.Clone(items)
+	for i := range res {
+		res[i].Resumable = true
+	}
+	if r, err := Make(c, res, opt); err != nil || len(r.Sends) != 100 {
+		t.Fatalf("resumable: %d sends, %v; want 100", len(r.Sends), err)
+	}
 	// Without feedback every one-symbol item takes a parity symbol.
 	q, err := Make(c, items, Options{})
 	if err != nil || len(q.Sends) != 50 {
