@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -722,15 +723,7 @@ const (
 // hotPixel reports whether the size×size window at (x0, y0) has a hot
 // pixel; ok is false when the scene lacks either SWIR band.
 func hotPixel(s *scene.Scene, x0, y0, size int) (hot, ok bool) {
-	i1, i2 := -1, -1
-	for i, b := range s.Bands {
-		switch b {
-		case scene.BandSWIR1:
-			i1 = i
-		case scene.BandSWIR2:
-			i2 = i
-		}
-	}
+	i1, i2 := slices.Index(s.Bands, scene.BandSWIR1), slices.Index(s.Bands, scene.BandSWIR2)
 	if i1 < 0 || i2 < 0 {
 		return false, false
 	}
@@ -752,17 +745,7 @@ func hotPixel(s *scene.Scene, x0, y0, size int) (hot, ok bool) {
 // and even hazy land reflect more there). It is 0 when the scene lacks
 // red or NIR.
 func waterLikeFraction(s *scene.Scene, x0, y0, size int) float64 {
-	ir, in, i1 := -1, -1, -1
-	for i, b := range s.Bands {
-		switch b {
-		case scene.BandRed:
-			ir = i
-		case scene.BandNIR:
-			in = i
-		case scene.BandSWIR1:
-			i1 = i
-		}
-	}
+	ir, in, i1 := slices.Index(s.Bands, scene.BandRed), slices.Index(s.Bands, scene.BandNIR), slices.Index(s.Bands, scene.BandSWIR1)
 	if ir < 0 || in < 0 {
 		return 0
 	}
@@ -835,17 +818,7 @@ const (
 // confirming test or, when detect is set, the stricter detecting test. ok
 // is false when the scene lacks red or NIR and nothing can be said.
 func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, ok bool) {
-	ir, in, i1 := -1, -1, -1
-	for i, b := range s.Bands {
-		switch b {
-		case scene.BandRed:
-			ir = i
-		case scene.BandNIR:
-			in = i
-		case scene.BandSWIR1:
-			i1 = i
-		}
-	}
+	ir, in, i1 := slices.Index(s.Bands, scene.BandRed), slices.Index(s.Bands, scene.BandNIR), slices.Index(s.Bands, scene.BandSWIR1)
 	if ir < 0 || in < 0 {
 		return tg, false
 	}
