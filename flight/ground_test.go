@@ -111,18 +111,11 @@ func (g *testGround) receive() {
 				g.t.Errorf("bundle %v: %v", it.Ref, err)
 				continue
 			}
-			for _, m := range ms {
-				for _, part := range []struct {
-					kind link.Kind
-					data []byte
-				}{{link.KindRecord, m.Record}, {link.KindChip, m.Chip}} {
-					if len(part.data) == 0 {
-						continue
-					}
-					ref := link.ItemRef{Kind: part.kind, ID: m.ID}
-					g.completed[ref]++
-					g.data[ref] = part.data
-					g.members = append(g.members, ref)
+			for i := range ms {
+				for _, part := range ms[i].Parts() {
+					g.completed[part.Ref]++
+					g.data[part.Ref] = part.Data
+					g.members = append(g.members, part.Ref)
 				}
 			}
 		}

@@ -752,18 +752,11 @@ func (s *Service) completeTx(tx *bolt.Tx, it link.Item, station, pass string, wa
 		}
 		var refs []string
 		for i := range members {
-			m := &members[i]
-			for _, part := range []struct {
-				kind link.Kind
-				data []byte
-			}{{link.KindRecord, m.Record}, {link.KindChip, m.Chip}} {
-				if len(part.data) == 0 {
-					continue
-				}
-				if err := s.markCompletedTx(tx, link.ItemRef{Kind: part.kind, ID: m.ID}, now); err != nil {
+			for _, part := range members[i].Parts() {
+				if err := s.markCompletedTx(tx, part.Ref, now); err != nil {
 					return nil, err
 				}
-				ref, err := s.enqueueTx(tx, part.kind, m.ID, part.data, station, pass, now)
+				ref, err := s.enqueueTx(tx, part.Ref.Kind, part.Ref.ID, part.Data, station, pass, now)
 				if err != nil {
 					return nil, err
 				}

@@ -37,6 +37,24 @@ type Member struct {
 	Chip   []byte
 }
 
+// Part is one link item a member stands for: its record or its chip,
+// under the detection's id.
+type Part struct {
+	Ref  packet.ItemRef
+	Data []byte
+}
+
+// Parts are the record and, if it has one, the chip of m, as the items
+// they would be if sent on their own: what the ground publishes and
+// acknowledges for a member.
+func (m *Member) Parts() []Part {
+	parts := []Part{{Ref: packet.ItemRef{Kind: packet.KindRecord, ID: m.ID}, Data: m.Record}}
+	if len(m.Chip) > 0 {
+		parts = append(parts, Part{Ref: packet.ItemRef{Kind: packet.KindChip, ID: m.ID}, Data: m.Chip})
+	}
+	return parts
+}
+
 // Size is the number of bytes Encode spends on the members.
 func Size(members []Member) int {
 	n := HeaderBytes

@@ -144,3 +144,14 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+func TestParts(t *testing.T) {
+	ms := members(3)
+	if p := ms[0].Parts(); len(p) != 2 || p[0].Ref.Kind != packet.KindRecord || p[1].Ref.Kind != packet.KindChip ||
+		p[0].Ref.ID != ms[0].ID || !bytes.Equal(p[1].Data, ms[0].Chip) {
+		t.Fatalf("member with a chip: %+v", p)
+	}
+	if p := ms[2].Parts(); len(p) != 1 || p[0].Ref.Kind != packet.KindRecord {
+		t.Fatalf("member without a chip: %+v", p)
+	}
+}
