@@ -8,12 +8,24 @@ import (
 // Arch is the network's shape. The layers are, on a Bands×Tile×Tile input:
 // the input and its anomaly (each band minus its tile mean, so local
 // contrast survives haze and calibration offsets) stacked into 2·Bands
-// channels, 3×3 conv (C1) + ReLU, 2×2 max pool, 3×3 conv (C2) + ReLU, 2×2 max pool,
-// global average and global max pool concatenated (2·C2 features), a dense
-// layer (Hidden) + ReLU, then two heads: Classes logits with softmax, and
-// one logit with sigmoid for the cloud fraction.
+// channels, 3×3 conv (C1) + ReLU, 2×2 max pool, 3×3 conv (C2) + ReLU, 2×2
+// max pool, when C3 > 0 a third 3×3 conv (C3) + ReLU at a quarter of the
+// resolution (it widens what a feature sees from 10 to 18 pixels: a small
+// target against the sea around it, not just the target), global average
+// and global max pool concatenated (2·C2 or 2·C3 features), a dense layer
+// (Hidden) + ReLU, then two heads: Classes logits with softmax, and one
+// logit with sigmoid for the cloud fraction.
 type Arch struct {
 	Bands, Tile, C1, C2, Hidden, Classes int
+	C3                                   int `json:",omitempty"`
+}
+
+// feats is the number of channels the global pools see.
+func (a Arch) feats() int {
+	if a.C3 > 0 {
+		return a.C3
+	}
+	return a.C2
 }
 
 // Net is the network's parameters in one flat slice (so the optimiser sees
@@ -23,6 +35,9 @@ type Net struct {
 	Arch
 	Params                                 []float32
 	W1, B1, W2, B2, W3, B3, W4, B4, W5, B5 []float32
+	// Wc, Bc are the third conv layer's (empty when C3 is 0); they come
+	// last in Params so the layout without it is unchanged.
+	Wc, Bc []float32
 }
 
 // sizes lists the parameter tensors in order with their lengths.
@@ -30,9 +45,10 @@ func (a Arch) sizes() []int {
 	return []int{
 		a.C1 * 2 * a.Bands * 9, a.C1,
 		a.C2 * a.C1 * 9, a.C2,
-		a.Hidden * 2 * a.C2, a.Hidden,
+		a.Hidden * 2 * a.feats(), a.Hidden,
 		a.Classes * a.Hidden, a.Classes,
 		a.Hidden, 1,
+		a.C3 * a.C2 * 9, a.C3,
 	}
 }
 
@@ -58,15 +74,16 @@ func NewNet(a Arch, rng *rand.Rand) *Net {
 	}
 	he(n.W1, 2*a.Bands*9)
 	he(n.W2, a.C1*9)
-	he(n.W3, 2*a.C2)
+	he(n.W3, 2*a.feats())
 	he(n.W4, a.Hidden)
 	he(n.W5, a.Hidden)
+	he(n.Wc, a.C2*9)
 	return n
 }
 
 // bind points the named views into p, which has NumParams values.
 func (n *Net) bind(p []float32) {
-	views := []*[]float32{&n.W1, &n.B1, &n.W2, &n.B2, &n.W3, &n.B3, &n.W4, &n.B4, &n.W5, &n.B5}
+	views := []*[]float32{&n.W1, &n.B1, &n.W2, &n.B2, &n.W3, &n.B3, &n.W4, &n.B4, &n.W5, &n.B5, &n.Wc, &n.Bc}
 	off := 0
 	for i, s := range n.sizes() {
 		*views[i] = p[off : off+s : off+s]
@@ -78,6 +95,7 @@ func (n *Net) bind(p []float32) {
 type work struct {
 	xin            []float32 // input and anomaly channels
 	a1, p1, a2, p2 []float32 // conv1+relu, pool1, conv2+relu, pool2
+	a3, ga3        []float32 // conv3+relu and its gradient (C3 > 0)
 	i1, i2         []int32   // argmax of each pool window
 	feat           []float32 // global avg ++ global max
 	imax           []int32   // argmax of the global max
@@ -94,10 +112,11 @@ func newWork(a Arch) *work {
 		xin: make([]float32, 2*a.Bands*t*t),
 		a1:  make([]float32, a.C1*t*t), p1: make([]float32, a.C1*t2*t2), i1: make([]int32, a.C1*t2*t2),
 		a2: make([]float32, a.C2*t2*t2), p2: make([]float32, a.C2*t4*t4), i2: make([]int32, a.C2*t4*t4),
-		feat: make([]float32, 2*a.C2), imax: make([]int32, a.C2),
+		a3: make([]float32, a.C3*t4*t4), ga3: make([]float32, a.C3*t4*t4),
+		feat: make([]float32, 2*a.feats()), imax: make([]int32, a.feats()),
 		hid: make([]float32, a.Hidden), logits: make([]float32, a.Classes), probs: make([]float32, a.Classes),
 		gp1: make([]float32, a.C1*t2*t2), ga1: make([]float32, a.C1*t*t), ga2: make([]float32, a.C2*t2*t2),
-		gp2: make([]float32, a.C2*t4*t4), gfeat: make([]float32, 2*a.C2), ghid: make([]float32, a.Hidden),
+		gp2: make([]float32, a.C2*t4*t4), gfeat: make([]float32, 2*a.feats()), ghid: make([]float32, a.Hidden),
 	}
 }
 
@@ -131,9 +150,15 @@ func (n *Net) forward(w *work, x []float32) {
 	conv3(w.p1, n.C1, t2, n.W2, n.B2, n.C2, w.a2)
 	relu(w.a2)
 	maxPool2(w.a2, n.C2, t2, w.p2, w.i2)
-	hw := len(w.p2) / n.C2
-	for c := 0; c < n.C2; c++ {
-		plane := w.p2[c*hw : (c+1)*hw]
+	top, nf := w.p2, n.feats()
+	if n.C3 > 0 {
+		conv3(w.p2, n.C2, n.Tile/4, n.Wc, n.Bc, n.C3, w.a3)
+		relu(w.a3)
+		top = w.a3
+	}
+	hw := len(top) / nf
+	for c := 0; c < nf; c++ {
+		plane := top[c*hw : (c+1)*hw]
 		var sum float32
 		best, bi := plane[0], 0
 		for i, v := range plane {
@@ -143,7 +168,7 @@ func (n *Net) forward(w *work, x []float32) {
 			}
 		}
 		w.feat[c] = sum / float32(hw)
-		w.feat[n.C2+c] = best
+		w.feat[nf+c] = best
 		w.imax[c] = int32(c*hw + bi)
 	}
 	dense(w.feat, n.W3, n.B3, w.hid)
@@ -211,14 +236,22 @@ func (n *Net) backward(w *work, g *Net, x []float32, label int, cloudTarget, clo
 		}
 	}
 	// Global pools.
-	hw := len(w.p2) / n.C2
-	for c := 0; c < n.C2; c++ {
+	gtop, nf := w.gp2, n.feats()
+	if n.C3 > 0 {
+		gtop = w.ga3
+	}
+	hw := len(gtop) / nf
+	for c := 0; c < nf; c++ {
 		avg := w.gfeat[c] / float32(hw)
-		plane := w.gp2[c*hw : (c+1)*hw]
+		plane := gtop[c*hw : (c+1)*hw]
 		for i := range plane {
 			plane[i] = avg
 		}
-		w.gp2[w.imax[c]] += w.gfeat[n.C2+c]
+		gtop[w.imax[c]] += w.gfeat[nf+c]
+	}
+	if n.C3 > 0 {
+		reluBack(w.a3, w.ga3)
+		conv3Back(w.p2, n.C2, n.Tile/4, n.Wc, n.C3, w.ga3, g.Wc, g.Bc, w.gp2)
 	}
 	// Pool 2, ReLU, conv 2.
 	t2 := n.Tile / 2

@@ -9,7 +9,11 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 )
 
-var testArch = Arch{Bands: 6, Tile: 8, C1: 3, C2: 4, Hidden: 5, Classes: 5}
+var (
+	testArch = Arch{Bands: 6, Tile: 8, C1: 3, C2: 4, Hidden: 5, Classes: 5}
+	// testArch3 has the optional third conv layer.
+	testArch3 = Arch{Bands: 6, Tile: 8, C1: 3, C2: 4, C3: 3, Hidden: 5, Classes: 5}
+)
 
 func randTile(rng *rand.Rand, a Arch) []float32 {
 	x := make([]float32, a.Bands*a.Tile*a.Tile)
@@ -23,6 +27,12 @@ func randTile(rng *rand.Rand, a Arch) []float32 {
 // differences of the loss, parameter by parameter (float64 tolerance on
 // float32 arithmetic).
 func TestGradient(t *testing.T) {
+	for _, a := range []Arch{testArch, testArch3} {
+		testGradient(t, a)
+	}
+}
+
+func testGradient(t *testing.T, testArch Arch) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	n := NewNet(testArch, rng)
 	for i := range n.Params {
@@ -58,7 +68,7 @@ func TestGradient(t *testing.T) {
 		}
 		worst = math.Max(worst, d)
 	}
-	t.Logf("%d params, worst gradient difference %g", len(n.Params), worst)
+	t.Logf("arch %+v: %d params, worst gradient difference %g", testArch, len(n.Params), worst)
 }
 
 // TestForwardMatchesORT runs the exported ONNX model through ONNX Runtime
@@ -68,7 +78,7 @@ func TestForwardMatchesORT(t *testing.T) {
 	if err := triage.InitRuntime(""); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range []Arch{testArch, DefaultConfig().Arch} {
+	for _, a := range []Arch{testArch, testArch3, DefaultConfig().Arch} {
 		rng := rand.New(rand.NewPCG(3, 4))
 		n := NewNet(a, rng)
 		for i := range n.Params {
