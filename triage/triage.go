@@ -378,46 +378,63 @@ func (t *Triage) TriageWithWater(ctx context.Context, s *scene.Scene, water Wate
 	res := &Result{Tiles: make([]TileResult, len(tiles))}
 	res.Log = SceneLog{SceneID: s.ID, TilesIn: len(tiles), KeptByClass: map[string]int{}, Discarded: map[string]int{}}
 	now := t.cfg.Clock.Now()
-	// Decisions run in their own goroutine on each batch as soon as ONNX
-	// Runtime has scored it, while the runtime goes on with the next.
-	ready := make(chan [2]int, len(t.bufs)+1)
+	// Decisions run beside inference: a worker decides each chunk of tiles
+	// as soon as ONNX Runtime has scored it, while the runtime goes on with
+	// the next batch; once the last batch is scored this goroutine joins
+	// the worker, so the scene's tail is decided on both cores. Each tile's
+	// outcome has its own slot, so the result is in tile order whoever
+	// decided it.
+	chunks := make(chan [2]int, len(tiles)/decideChunk+len(t.bufs)+1)
+	dets := make([]*Detection, len(tiles))
 	decided := make(chan error, 1)
-	go func() {
+	decide := func() error {
 		var err error
-		for r := range ready {
-			for i := r[0]; i < r[1] && err == nil; i++ {
-				err = t.settle(s, water, &res.Tiles[i], now, res)
+		for c := range chunks {
+			for i := c[0]; i < c[1] && err == nil; i++ {
+				dets[i], err = t.settle(s, water, &res.Tiles[i], now)
 			}
 		}
-		decided <- err
-	}()
-	err = t.infer(ctx, s, bandIdx, tiles, res.Tiles, ready)
+		return err
+	}
+	go func() { decided <- decide() }()
+	err = t.infer(ctx, s, bandIdx, tiles, res.Tiles, chunks)
+	if derr := decide(); err == nil {
+		err = derr
+	}
 	if derr := <-decided; err == nil {
 		err = derr
 	}
 	if err != nil {
 		return nil, err
 	}
+	for i, d := range dets {
+		if d == nil {
+			res.Log.Discarded[res.Tiles[i].Decision]++
+			continue
+		}
+		res.Detections = append(res.Detections, *d)
+		res.Log.Kept++
+		res.Log.KeptByClass[d.Record.Class]++
+	}
 	res.Log.Duration = time.Since(start)
 	t.log(ctx, res.Log)
 	return res, nil
 }
 
-// settle decides one tile and, if kept, turns it into a detection.
-func (t *Triage) settle(s *scene.Scene, water WaterLayer, tr *TileResult, now time.Time, res *Result) error {
+// decideChunk is how many tiles the decision workers take at a time.
+const decideChunk = 8
+
+// settle decides one tile and, if kept, returns its detection.
+func (t *Triage) settle(s *scene.Scene, water WaterLayer, tr *TileResult, now time.Time) (*Detection, error) {
 	t.decide(s, water, tr)
 	if !tr.Kept {
-		res.Log.Discarded[tr.Decision]++
-		return nil
+		return nil, nil
 	}
 	d, err := t.detection(s, tr, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	res.Detections = append(res.Detections, d)
-	res.Log.Kept++
-	res.Log.KeptByClass[tr.Decision]++
-	return nil
+	return &d, nil
 }
 
 func (t *Triage) log(ctx context.Context, l SceneLog) {
@@ -495,21 +512,30 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 	defer close(ready)
 	free := make(chan *batchBuf, 2)
 	full := make(chan *batchBuf, 2)
-	free <- t.bufs[0]
 	free <- t.bufs[1]
 	stop := make(chan struct{})
 	defer close(stop)
+	// The first batch is filled by both goroutines, half each: nothing
+	// else can run until it is ready.
+	first := t.bufs[0]
+	first.tiles = tiles[:min(t.batch, len(tiles))]
+	half := (len(first.tiles) + 1) / 2
 	go func() {
 		defer close(full)
 		for lo := 0; lo < len(tiles); lo += t.batch {
 			var b *batchBuf
-			select {
-			case b = <-free:
-			case <-stop:
-				return
+			if lo == 0 {
+				b = first
+				t.fill(s, bandIdx, b, half, len(b.tiles))
+			} else {
+				select {
+				case b = <-free:
+				case <-stop:
+					return
+				}
+				b.tiles = tiles[lo:min(lo+t.batch, len(tiles))]
+				t.fill(s, bandIdx, b, 0, len(b.tiles))
 			}
-			b.tiles = tiles[lo:min(lo+t.batch, len(tiles))]
-			t.fill(s, bandIdx, b)
 			select {
 			case full <- b:
 			case <-stop:
@@ -517,6 +543,7 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 			}
 		}
 	}()
+	t.fill(s, bandIdx, first, 0, half)
 	nc := len(t.model.Contract.Classes)
 	slab := make([]float32, len(tiles)*nc) // all tiles' probabilities, one allocation
 	done := 0
@@ -538,7 +565,9 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 			}
 		}
 		free <- b
-		ready <- [2]int{done, done + len(b.tiles)}
+		for lo := done; lo < done+len(b.tiles); lo += decideChunk {
+			ready <- [2]int{lo, min(lo+decideChunk, done+len(b.tiles))}
+		}
 		done += len(b.tiles)
 	}
 	if done != len(tiles) {
@@ -547,13 +576,15 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 	return nil
 }
 
-// fill normalises b's tiles into its input tensor, zero-padding a short batch.
-func (t *Triage) fill(s *scene.Scene, bandIdx []int, b *batchBuf) {
+// fill normalises b's tiles k0..k1-1 into its input tensor; the call that
+// fills the last tile also zero-pads a short batch.
+func (t *Triage) fill(s *scene.Scene, bandIdx []int, b *batchBuf, k0, k1 int) {
 	c := t.model.Contract
 	ts := c.TileSize
 	x := b.in.GetData()
 	per := len(c.Bands) * ts * ts
-	for k, tr := range b.tiles {
+	for k := k0; k < k1; k++ {
+		tr := b.tiles[k]
 		dst := x[k*per : (k+1)*per]
 		for bi, sb := range bandIdx {
 			m, inv := c.Mean[bi], 1/c.Std[bi]
@@ -571,7 +602,9 @@ func (t *Triage) fill(s *scene.Scene, bandIdx []int, b *batchBuf) {
 			}
 		}
 	}
-	clear(x[len(b.tiles)*per:])
+	if k1 == len(b.tiles) {
+		clear(x[len(b.tiles)*per:])
+	}
 }
 
 // decide applies the keep/discard policy to one tile. A water layer that
