@@ -24,7 +24,9 @@
 //
 // New(cfg) loads the runtime and the model and pre-allocates two sets of
 // tensors; Triage(ctx, scene) normalises the next batch of tiles while ONNX
-// Runtime runs the current one. Per tile: at least CloudDiscardFraction
+// Runtime runs the current one, and decides each scored batch on the other
+// core. The first batch is filled, and the last decided, by two goroutines,
+// since nothing else can overlap them. Per tile: at least CloudDiscardFraction
 // cloud is discarded, unless the model calls fire there and a pixel passes
 // the hot check (a fire seen through a gap in the cloud); otherwise the most
 // confident of fire, vessel and flood at or above its threshold (defaults,
