@@ -95,6 +95,8 @@ func TestVesselCheck(t *testing.T) {
 		{"cloud puff", sea, sea, false, false},
 		{"cloud edge", sea, sea, false, false},
 		{"hull by a cloud puff", sea, hull, true, true},
+		{"hull under a haze gradient", sea, hull, true, true},
+		{"hull against a vegetated shore", sea, hull, true, true},
 	} {
 		s := flatScene(c.background)
 		switch c.name {
@@ -120,6 +122,22 @@ func TestVesselCheck(t *testing.T) {
 					setPixel(s, x, y, cloudOver(getPixel(s, x, y), 0.6/(1+r2/4)))
 				}
 			}
+		case "hull under a haze gradient":
+			// Haze thickening by 0.05 opacity a column: the ring's water
+			// spreads far more than the sea's noise, but about a plane.
+			for y := 0; y < 16; y++ {
+				for x := 0; x < 16; x++ {
+					setPixel(s, x, y, cloudOver(sea, 0.05*float32(x)))
+				}
+			}
+		case "hull against a vegetated shore":
+			// Forest from column 9: three of the hull's neighbours are
+			// brighter in NIR than the hull.
+			for y := 0; y < 16; y++ {
+				for x := 9; x < 16; x++ {
+					setPixel(s, x, y, forest)
+				}
+			}
 		case "cloud edge":
 			// Opaque cloud from column 9, a soft edge over two pixels.
 			for y := 0; y < 16; y++ {
@@ -129,9 +147,12 @@ func TestVesselCheck(t *testing.T) {
 			}
 		}
 		if c.px != c.background {
-			if c.name == "hull by a cloud puff" {
+			switch c.name {
+			case "hull under a haze gradient":
+				setPixel(s, 8, 8, cloudOver(c.px, 0.05*8))
+			case "hull by a cloud puff":
 				setPixel(s, 9, 8, cloudOver(c.px, 0.6/1.25))
-			} else {
+			default:
 				setPixel(s, 8, 8, c.px)
 			}
 		}
@@ -140,7 +161,7 @@ func TestVesselCheck(t *testing.T) {
 			if detect {
 				want = c.detect
 			}
-			got, ok := vesselTarget(s, 0, 0, 16, detect)
+			got, ok := vesselTarget(s, 0, 0, 16, detect, nil, 0)
 			if !ok {
 				t.Fatalf("%s: vesselTarget says the scene lacks its bands", c.name)
 			}
@@ -157,7 +178,7 @@ func TestVesselCheck(t *testing.T) {
 func TestChecksWithoutBands(t *testing.T) {
 	s := flatScene([6]float32{0.09, 0.065, 0.035, 0.012, 0.004, 0.002})
 	s.Bands[2], s.Bands[5] = "coastal", "thermal"
-	if _, ok := vesselTarget(s, 0, 0, 16, false); ok {
+	if _, ok := vesselTarget(s, 0, 0, 16, false, nil, 0); ok {
 		t.Error("vesselTarget on a scene without red: ok")
 	}
 	if _, ok := hotPixel(s, 0, 0, 16); ok {
@@ -191,13 +212,13 @@ func TestVesselCheckAtSceneEdge(t *testing.T) {
 	s := flatScene(sea)
 	setPixel(s, 0, 8, hull)
 	for _, detect := range []bool{false, true} {
-		if got, _ := vesselTarget(s, 0, 0, 16, detect); got.Contrast == 0 || got.X != 0 || got.Y != 8 {
+		if got, _ := vesselTarget(s, 0, 0, 16, detect, nil, 0); got.Contrast == 0 || got.X != 0 || got.Y != 8 {
 			t.Errorf("hull at the edge, detect=%v: %+v", detect, got)
 		}
 	}
 	s = flatScene(sea)
 	setPixel(s, 0, 0, hull)
-	if got, _ := vesselTarget(s, 0, 0, 16, false); got.Contrast != 0 {
+	if got, _ := vesselTarget(s, 0, 0, 16, false, nil, 0); got.Contrast != 0 {
 		t.Errorf("hull in the corner: %+v", got)
 	}
 }
@@ -228,5 +249,41 @@ func TestOnWater(t *testing.T) {
 	}
 	if !onWater(s, nil, vesselHit{X: 15, Y: 8}, 0) {
 		t.Error("no layer: onWater = false")
+	}
+}
+
+// TestVesselTargetOnWater: with a water layer, the strongest target on
+// reference water is returned, not a brighter one on land that would
+// hide it (a flooded field's bright roof next to a hull in the harbour).
+func TestVesselTargetOnWater(t *testing.T) {
+	sea := [6]float32{0.09, 0.065, 0.035, 0.012, 0.004, 0.002}
+	hull := [6]float32{0.3, 0.3, 0.3, 0.25, 0.2, 0.15}
+	s := flatScene(sea)
+	s.Geo = scene.Geo{EPSG: scene.EPSGWGS84, OriginX: -35.2, OriginY: -7.9, PixelSizeX: 0.00027, PixelSizeY: 0.00027}
+	// The reference layer calls the left half water, the right half land
+	// (flooded on the day, so both halves look like sea).
+	mask := make([]bool, 16*16)
+	for y := 0; y < 16; y++ {
+		for x := 0; x < 8; x++ {
+			mask[y*16+x] = true
+		}
+	}
+	layer, err := NewRasterWater(s.Geo, 16, 16, mask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPixel(s, 4, 8, hull)
+	bright := hull
+	for b := range bright {
+		bright[b] *= 1.5
+	}
+	setPixel(s, 12, 8, bright)
+	for _, detect := range []bool{false, true} {
+		if got, _ := vesselTarget(s, 0, 0, 16, detect, nil, 0); got.X != 12 || got.Y != 8 {
+			t.Errorf("detect=%v, no layer: target %+v, want the brighter one at (12, 8)", detect, got)
+		}
+		if got, _ := vesselTarget(s, 0, 0, 16, detect, layer, 0); got.Contrast == 0 || got.X != 4 || got.Y != 8 {
+			t.Errorf("detect=%v, with the layer: target %+v, want the hull at (4, 8)", detect, got)
+		}
 	}
 }

@@ -66,10 +66,11 @@ type Config struct {
 	// reference water layer calls water (never on flooded land; no layer,
 	// no detector), with a contrast of at least 0.06 where the model gives
 	// the tile a vessel probability of at least VesselDetectMinProb, and
-	// of 0.1 where it calls the tile water (at least 0.5). The model misses small vessels under thin cloud, by
-	// the shore and cut by a tile edge that a contrast test on the pixels
-	// finds. Its confidence is the model's vessel and water probability
-	// together.
+	// of 0.1 where it calls the tile water (at least 0.5) or the layer
+	// has water anywhere in the tile (a vessel by the shore in a tile of
+	// land). The model misses small vessels under thin cloud, by the shore
+	// and cut by a tile edge that a contrast test on the pixels finds. Its
+	// confidence is the model's vessel and water probability together.
 	SkipVesselDetect bool
 	// ChipBudgetBytes bounds each evidence chip.
 	ChipBudgetBytes int
@@ -666,7 +667,7 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 	if pv >= thr(record.ClassVessel) {
 		if t.cfg.SkipVesselCheck {
 			consider(record.ClassVessel, pv)
-		} else if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, false); !ok || tg.Contrast > 0 && onWater(s, water, tg, 1) {
+		} else if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, false, water, 1); !ok || tg.Contrast > 0 {
 			consider(record.ClassVessel, pv)
 		} else {
 			unconfirmedVessel = true
@@ -694,12 +695,12 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 			}
 		}
 	}
-	if hint := pv >= VesselDetectMinProb; best == "" && !t.cfg.SkipVesselDetect && water != nil && (hint || pw >= vesselAloneMinWater) {
+	if hint := pv >= VesselDetectMinProb; best == "" && !t.cfg.SkipVesselDetect && water != nil && (hint || pw >= vesselAloneMinWater || touchesWater(s, water, tr.X0, tr.Y0, ts)) {
 		// The detector may call a vessel on reference water (the sea, a
 		// lake), never on flooded land: with a hint from the model from
 		// the detecting test's contrast, on a tile the model calls water
 		// from vesselAloneContrast.
-		if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, true); ok && tg.Contrast > 0 && (hint || tg.Contrast >= vesselAloneContrast) && onWater(s, water, tg, 0) {
+		if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, true, water, 0); ok && tg.Contrast > 0 && (hint || tg.Contrast >= vesselAloneContrast) {
 			best, bestP = record.ClassVessel, min(1, pv+pw)
 		}
 	}
@@ -810,7 +811,10 @@ func waterLikeFraction(s *scene.Scene, x0, y0, size int) float64 {
 //     shoulder of a cloud edge is not);
 //   - is compact: its NIR stands vesselMinCompact of its contrast above
 //     the mean of its eight neighbours (a hull is a pixel or two wide; a
-//     cloud puff or a glint patch rises over several pixels);
+//     cloud puff or a glint patch rises over several pixels). Neighbours
+//     that are land (NIR above vesselLandNIRRed of red: vegetation; or
+//     SWIR-1 above NIR: soil, sand, roofs) are left out of this test and
+//     the last, so a hull moored against a green shore still stands out;
 //   - stands on water: at least vesselMinRingWaterNum/Den of the ring of
 //     pixels vesselRingPx away is water-like (NIR below red and SWIR-1 not
 //     above NIR: water, glint and haze over water), and its contrast, its
@@ -820,27 +824,31 @@ func waterLikeFraction(s *scene.Scene, x0, y0, size int) float64 {
 //
 // When the model already says vessel that confirms it. When the model says
 // water the detector must make the case alone, so it asks more: the
-// contrast reaches vesselDetectContrast and vesselDetectSigmas standard
-// deviations of the ring's water (its brightest quarter left out, so a
-// long hull crossing the ring does not inflate it; floored at the sensor
-// noise vesselNoiseFloor), and the target is grey: its
-// red excess over the ring is within vesselGreyLow..vesselGreyHigh times
-// its NIR excess (vegetation on a spit is far redder in NIR, whitecaps and
-// foam far dimmer).
+// contrast over a plane fitted to the ring's water (see detectContrast: a
+// haze gradient or a cloud edge tilts the sea under a hull) reaches
+// vesselDetectContrast and vesselDetectSigmas standard deviations of the
+// ring about that plane (its brightest quarter left out, so a long hull
+// crossing the ring does not inflate it; floored at the sensor noise
+// vesselNoiseFloor), and the target is grey: its red excess over the
+// ring's plane is within vesselGreyLow..vesselGreyHigh times its NIR
+// excess (vegetation on a spit is far redder in NIR, whitecaps and foam
+// far dimmer).
 const (
 	vesselMinContrast     = 0.04
 	vesselMaxSWIR1Ratio   = 0.9
 	vesselMinNIRRed       = 0.75
 	vesselMinPeak         = 0.2
 	vesselMinCompact      = 0.5
+	vesselLandNIRRed      = 1.5
 	vesselRingPx          = 3
 	vesselMinRingWaterNum = 1
 	vesselMinRingWaterDen = 2
 
+	vesselAloneMinWater  = 0.5
 	vesselDetectContrast = 0.06
 	vesselAloneContrast  = 0.1
-	vesselAloneMinWater  = 0.5
 	vesselDetectSigmas   = 3
+	vesselPlaneMinPx     = 8
 	vesselNoiseFloor     = 0.005
 	vesselGreyLow        = 0.6
 	vesselGreyHigh       = 1.4
@@ -848,9 +856,12 @@ const (
 
 // vesselTarget returns the strongest bright compact target on water in the
 // size×size window at (x0, y0) (a zero Contrast if there is none) by the
-// confirming test or, when detect is set, the stricter detecting test. ok
-// is false when the scene lacks red or NIR and nothing can be said.
-func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, ok bool) {
+// confirming test or, when detect is set, the stricter detecting test.
+// With a water layer only targets on its water, or within margin pixels of
+// it, count (see onWater): a brighter one on land, a roof on a flooded
+// field, does not hide a hull in the harbour. ok is false when the scene
+// lacks red or NIR and nothing can be said.
+func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool, water WaterLayer, margin int) (tg vesselHit, ok bool) {
 	ir, in, i1 := slices.Index(s.Bands, scene.BandRed), slices.Index(s.Bands, scene.BandNIR), slices.Index(s.Bands, scene.BandSWIR1)
 	if ir < 0 || in < 0 {
 		return tg, false
@@ -870,6 +881,7 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, 
 		k += 4
 	}
 	var ringNIR, ringRed [8 * d]float32
+	var ringOff [8 * d][2]int
 	for y := y0; y < y0+size; y++ {
 		for x := x0; x < x0+size; x++ {
 			i := y*w + x
@@ -881,13 +893,7 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, 
 			// out, so a vessel at the edge is still seen.
 			var peak, sum8 float32 = -1, 0
 			n8 := 8
-			if x > 0 && y > 0 && x < w-1 && y < h-1 {
-				for _, o := range [4]int{1, w, w + 1, w - 1} {
-					a, b := nir[i+o], nir[i-o]
-					peak = max(peak, v-max(a, b))
-					sum8 += a + b
-				}
-			} else {
+			{
 				n8 = 0
 				for _, o := range [4][2]int{{1, 0}, {0, 1}, {1, 1}, {1, -1}} {
 					hi, both := float32(0), true
@@ -898,6 +904,10 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, 
 							continue
 						}
 						a := nir[ny*w+nx]
+						if a > vesselLandNIRRed*red[ny*w+nx] || swir1 != nil && swir1[ny*w+nx] > a {
+							both = false
+							continue
+						}
 						hi = max(hi, a)
 						sum8 += a
 						n8++
@@ -910,6 +920,9 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, 
 			// A target stands vesselMinCompact × its contrast, and so at
 			// least that × vesselMinContrast, above its neighbours: most
 			// pixels of a smooth sea or cloud stop here.
+			if n8 == 0 {
+				continue
+			}
 			compact := v - sum8/float32(n8)
 			if peak <= 0 || compact < vesselMinCompact*vesselMinContrast {
 				continue
@@ -924,7 +937,7 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, 
 				nIn++
 				j := ry*w + rx
 				if nir[j] < red[j] && (swir1 == nil || swir1[j] <= nir[j]) {
-					ringNIR[n], ringRed[n] = nir[j], red[j]
+					ringNIR[n], ringRed[n], ringOff[n] = nir[j], red[j], o
 					sum += nir[j]
 					n++
 				}
@@ -935,19 +948,27 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool) (tg vesselHit, 
 			c := v - sum/float32(n)
 			if detect {
 				var ok bool
-				if c, ok = detectContrast(v, red[i], ringNIR[:n], ringRed[:n]); !ok {
+				if c, ok = detectContrast(v, red[i], ringNIR[:n], ringRed[:n], ringOff[:n]); !ok {
 					continue
 				}
 			}
 			if c < vesselMinContrast || peak < vesselMinPeak*c || compact < vesselMinCompact*c {
 				continue
 			}
-			if c > tg.Contrast {
+			if c > tg.Contrast && onWater(s, water, vesselHit{X: x, Y: y}, margin) {
 				tg = vesselHit{Contrast: c, X: x, Y: y}
 			}
 		}
 	}
 	return tg, true
+}
+
+// touchesWater reports whether any of the size×size tile at (x0, y0) is
+// reference water (a lake or the sea): a vessel by the shore may sail in
+// a tile the model calls land.
+func touchesWater(s *scene.Scene, water WaterLayer, x0, y0, size int) bool {
+	f, err := water.WaterFraction(s, x0, y0, x0+size, y0+size)
+	return err == nil && f > 0
 }
 
 // onWater reports whether target tg lies on reference water (the sea or a
@@ -969,38 +990,120 @@ type vesselHit struct {
 }
 
 // detectContrast is the detecting test's contrast of a target with NIR v
-// and red r against the water-like ring pixels nir and red (sorted here):
-// v above the mean of the ring without its brightest quarter. ok is false
-// when the target is not vesselDetectSigmas above that ring, not
+// and red r against the water-like ring pixels nir and red at offsets off
+// from it: v above the background fitted to the ring, a plane when at
+// least vesselPlaneMinPx ring pixels are water (so a target under a haze
+// gradient or a cloud's edge is measured against the sea right under it,
+// and the ring's spread is its scatter about the slope, not the slope),
+// a level otherwise. The ring's brightest quarter about the first fit (a
+// long hull or a wake crossing the ring) is left out of the second. ok is
+// false when the target is not vesselDetectSigmas standard deviations of
+// the residuals (floored at vesselNoiseFloor) above that background, not
 // vesselDetectContrast above it, or not grey.
-func detectContrast(v, r float32, nir, red []float32) (c float32, ok bool) {
-	sortPairs(nir, red)
-	keep := len(nir) - len(nir)/4
-	var m, m2, mr float64
-	for q := range keep {
-		m += float64(nir[q])
-		m2 += float64(nir[q]) * float64(nir[q])
-		mr += float64(red[q])
+func detectContrast(v, r float32, nir, red []float32, off [][2]int) (c float32, ok bool) {
+	n := len(nir)
+	if n == 0 {
+		return 0, false
 	}
-	m, m2, mr = m/float64(keep), m2/float64(keep), mr/float64(keep)
-	sd := math.Max(math.Sqrt(math.Max(m2-m*m, 0)), vesselNoiseFloor)
-	cf := float64(v) - m
-	grey := float64(r) - mr
+	slope := n >= vesselPlaneMinPx
+	var use [8 * vesselRingPx]bool
+	var res [8 * vesselRingPx]float64
+	for q := range n {
+		use[q] = true
+	}
+	fitRing(nir, off, use[:n], slope, res[:n])
+	for range n / 4 {
+		top := -1
+		for q := range n {
+			if use[q] && (top < 0 || res[q] > res[top]) {
+				top = q
+			}
+		}
+		use[top] = false
+	}
+	bn := fitRing(nir, off, use[:n], slope, res[:n])
+	var ss float64
+	k := 0
+	for q := range n {
+		if use[q] {
+			ss += res[q] * res[q]
+			k++
+		}
+	}
+	dof := k - 1
+	if slope {
+		dof = k - 3
+	}
+	sd := math.Max(math.Sqrt(ss/float64(max(dof, 1))), vesselNoiseFloor)
+	br := fitRing(red, off, use[:n], slope, res[:n])
+	cf := float64(v) - bn
+	grey := float64(r) - br
 	if cf < vesselDetectContrast || cf < vesselDetectSigmas*sd || grey < vesselGreyLow*cf || grey > vesselGreyHigh*cf {
 		return 0, false
 	}
 	return float32(cf), true
 }
 
-// sortPairs sorts the short parallel slices a and b by a (insertion sort:
-// a ring has at most 24 pixels).
-func sortPairs(a, b []float32) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-			b[j], b[j-1] = b[j-1], b[j]
+// fitRing fits z over the used ring pixels at offsets off by least
+// squares, a plane a + b·dx + c·dy when slope is set and a level a
+// otherwise, writes every pixel's residual into res and returns a: the
+// background at the ring's centre.
+func fitRing(z []float32, off [][2]int, use []bool, slope bool, res []float64) float64 {
+	// Normal equations: [n Σx Σy; Σx Σxx Σxy; Σy Σxy Σyy]·(a b c) = (Σz Σxz Σyz).
+	var m [3][4]float64
+	for q, u := range use {
+		if !u {
+			continue
+		}
+		row := [3]float64{1, float64(off[q][0]), float64(off[q][1])}
+		for i := range 3 {
+			for j := range 3 {
+				m[i][j] += row[i] * row[j]
+			}
+			m[i][3] += row[i] * float64(z[q])
 		}
 	}
+	var a, b, c float64
+	if slope {
+		a, b, c = solve3(m)
+	} else if m[0][0] > 0 {
+		a = m[0][3] / m[0][0]
+	}
+	for q := range z {
+		res[q] = float64(z[q]) - (a + b*float64(off[q][0]) + c*float64(off[q][1]))
+	}
+	return a
+}
+
+// solve3 solves the 3×3 system in augmented matrix m by Gaussian
+// elimination with partial pivoting. A singular system (the used ring
+// pixels on one line) gets a level: slopes 0, a their mean.
+func solve3(m [3][4]float64) (a, b, c float64) {
+	level := m
+	for col := range 3 {
+		p := col
+		for r := col + 1; r < 3; r++ {
+			if math.Abs(m[r][col]) > math.Abs(m[p][col]) {
+				p = r
+			}
+		}
+		if math.Abs(m[p][col]) < 1e-9 {
+			if level[0][0] == 0 {
+				return 0, 0, 0
+			}
+			return level[0][3] / level[0][0], 0, 0
+		}
+		m[col], m[p] = m[p], m[col]
+		for r := range 3 {
+			if r != col {
+				f := m[r][col] / m[col][col]
+				for k := col; k < 4; k++ {
+					m[r][k] -= f * m[col][k]
+				}
+			}
+		}
+	}
+	return m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]
 }
 
 // DetectionID is the stable id of a detection: the first 32 hex digits of
