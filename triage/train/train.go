@@ -187,6 +187,22 @@ type Result struct {
 	FinalLoss float64
 }
 
+// Provenance is what the model file's FILE.json records beside it: the
+// config that built it (and its hash) and what the training saw.
+func (r *Result) Provenance(c Config) map[string]any {
+	return map[string]any{
+		"seed":               c.Seed,
+		"config_sha256":      c.Hash(),
+		"config":             c,
+		"model_bytes":        len(r.Model),
+		"params":             c.Arch.NumParams(),
+		"training_tiles":     r.Tiles,
+		"final_loss":         r.FinalLoss,
+		"normalisation_mean": r.Contract.Mean,
+		"normalisation_std":  r.Contract.Std,
+	}
+}
+
 // Build draws the training set, trains the net and exports it as ONNX with
 // the contract and provenance in its metadata. logf, if not nil, receives
 // progress lines. The result is a pure function of c.

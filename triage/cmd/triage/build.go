@@ -43,17 +43,7 @@ func init() {
 			if err := os.WriteFile(out, res.Model, 0o644); err != nil {
 				return err
 			}
-			info := map[string]any{
-				"seed":               c.Seed,
-				"config_sha256":      c.Hash(),
-				"config":             c,
-				"model_bytes":        len(res.Model),
-				"params":             c.Arch.NumParams(),
-				"training_tiles":     res.Tiles,
-				"final_loss":         res.FinalLoss,
-				"normalisation_mean": res.Contract.Mean,
-				"normalisation_std":  res.Contract.Std,
-			}
+			info := res.Provenance(c)
 			b, _ := json.MarshalIndent(info, "", "  ")
 			if err := os.WriteFile(out+".json", append(b, '\n'), 0o644); err != nil {
 				return err
