@@ -1001,10 +1001,21 @@ type vesselHit struct {
 // the residuals (floored at vesselNoiseFloor) above that background, not
 // vesselDetectContrast above it, or not grey.
 func detectContrast(v, r float32, nir, red []float32, off [][2]int) (c float32, ok bool) {
-	n := len(nir)
-	if n == 0 {
+	if len(nir) == 0 {
 		return 0, false
 	}
+	cf, grey, sd := ringBackground(v, r, nir, red, off)
+	if cf < vesselDetectContrast || cf < vesselDetectSigmas*sd || grey < vesselGreyLow*cf || grey > vesselGreyHigh*cf {
+		return 0, false
+	}
+	return float32(cf), true
+}
+
+// ringBackground returns a target's NIR contrast cf and red excess grey
+// over the background fitted to its ring, and the ring's scatter sd about
+// that background (see detectContrast). nir must not be empty.
+func ringBackground(v, r float32, nir, red []float32, off [][2]int) (cf, grey, sd float64) {
+	n := len(nir)
 	slope := n >= vesselPlaneMinPx
 	var use [8 * vesselRingPx]bool
 	var res [8 * vesselRingPx]float64
@@ -1034,14 +1045,9 @@ func detectContrast(v, r float32, nir, red []float32, off [][2]int) (c float32, 
 	if slope {
 		dof = k - 3
 	}
-	sd := math.Max(math.Sqrt(ss/float64(max(dof, 1))), vesselNoiseFloor)
+	sd = math.Max(math.Sqrt(ss/float64(max(dof, 1))), vesselNoiseFloor)
 	br := fitRing(red, off, use[:n], slope, res[:n])
-	cf := float64(v) - bn
-	grey := float64(r) - br
-	if cf < vesselDetectContrast || cf < vesselDetectSigmas*sd || grey < vesselGreyLow*cf || grey > vesselGreyHigh*cf {
-		return 0, false
-	}
-	return float32(cf), true
+	return float64(v) - bn, float64(r) - br, sd
 }
 
 // fitRing fits z over the used ring pixels at offsets off by least
