@@ -125,7 +125,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Store.ExpiryByClass["flood"] != 72*time.Hour || c.Link.SpacecraftID != 42 || c.Triage.Thresholds["vessel"] != 0.7 {
+	if c.Store.ExpiryByClass["flood"] != 72*time.Hour || c.Link.SpacecraftID != 42 || c.Triage.Thresholds["vessel"] != 0.5 {
 		t.Fatalf("example config read wrong: %+v", c)
 	}
 }

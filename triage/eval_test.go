@@ -19,14 +19,14 @@ import (
 // training seed differs (Evaluate refuses it).
 const evalSeed = 4242
 
-// TestEvalThresholds runs the full pipeline on a fixed held-out set (40
-// scenes, 10,240 tiles) and checks the issue's targets.
+// TestEvalThresholds runs the full pipeline on a fixed held-out set (200
+// scenes, 51,200 tiles) and checks the issue's targets.
 func TestEvalThresholds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the eval takes many minutes under -short's emulated arm64; it runs in full mode")
 	}
 	tr := newTriage(t, func(c *triage.Config) { c.Logger = discardLogger() })
-	rep, err := triage.Evaluate(context.Background(), tr, evalSeed, 40)
+	rep, err := triage.Evaluate(context.Background(), tr, evalSeed, triage.DefaultEvalScenes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,21 +39,21 @@ func TestEvalThresholds(t *testing.T) {
 // and the decision rules meet issue 3's target (recall ≥ 0.97, precision ≥
 // 0.95, false discard ≤ 1.2%, data reduction ≥ 0.99) the floor is the
 // target. Vessel recall and the false discard rate are still short of it
-// (on seed 4242: vessel P 1.000, R 0.931, false discard 0.029; the misses
-// are vessels by the shore under thin cloud that neither the network nor
-// the vessel detector finds, see issue 3's notes); their floors sit just
-// under the measured figures so a regression fails here while the gap
-// stays visible in `bin/triage eval`.
+// (on seed 4242, 200 scenes: vessel P 0.973, R 0.955, false discard
+// 1.69%; most misses are hulls under thin cloud, whose texture the
+// network and the vessel detector cannot yet tell from a hull, see issue
+// 3's notes); their floors sit just under the measured figures so a
+// regression fails here while the gap stays visible in `bin/triage eval`.
 type floor struct{ recall, precision float64 }
 
 var evalFloors = map[string]floor{
 	record.ClassFire:   {0.97, 0.95},
 	record.ClassFlood:  {0.97, 0.95},
-	record.ClassVessel: {0.92, 0.95},
+	record.ClassVessel: {0.95, 0.95},
 }
 
 const (
-	maxFalseDiscard  = 0.03 // target 0.012, not yet met
+	maxFalseDiscard  = 0.018 // target 0.012, not yet met
 	minDataReduction = 0.99
 )
 
@@ -175,7 +175,7 @@ func TestBenchJSON(t *testing.T) {
 	bareTPS := float64(tiles) / bare.Seconds()
 
 	evalStart := time.Now()
-	rep, err := triage.Evaluate(context.Background(), tr, evalSeed, 40)
+	rep, err := triage.Evaluate(context.Background(), tr, evalSeed, triage.DefaultEvalScenes)
 	if err != nil {
 		t.Fatal(err)
 	}

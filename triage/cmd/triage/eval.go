@@ -81,7 +81,7 @@ func init() {
 	}
 	f.add(eval)
 	eval.Flags().Uint64Var(&seed, "seed", 0, "seed of the held-out set (required; never the training seed)")
-	eval.Flags().IntVar(&scenes, "scenes", 40, "scenes to draw (512×512 pixels, 256 tiles each)")
+	eval.Flags().IntVar(&scenes, "scenes", triage.DefaultEvalScenes, "scenes to draw (512×512 pixels, 256 tiles each)")
 	eval.Flags().StringVar(&out, "json", "", "write the report here (default stdout)")
 	root.AddCommand(eval)
 
