@@ -30,7 +30,7 @@
 // cloud is discarded, unless the model calls fire there and a pixel passes
 // the hot check (a fire seen through a gap in the cloud); otherwise the most
 // confident of fire, vessel and flood at or above its threshold (defaults,
-// tuned on held-out validation seeds: fire 0.30, flood 0.50, vessel 0.70)
+// tuned on held-out validation seeds: fire 0.30, flood 0.50, vessel 0.50)
 // is kept. The model says water,
 // not flood: a water tile is a flood only where the reference WaterLayer
 // says land (under FloodMaxRefWater of the tile is permanent water), so the
@@ -45,9 +45,10 @@
 //   - vessel: a bright compact target on water, found as optical ship
 //     detectors do (contrast against the ring of sea around it, then shape
 //     and spectrum). A vessel call needs one; and on reference water a
-//     target that passes the stricter detecting test is a vessel even
-//     where the model says water (small vessels under thin cloud, by the
-//     shore, cut by a tile edge).
+//     target that passes the stricter detecting test (its contrast over a
+//     plane fitted to the ring, in standard deviations of the ring about
+//     that plane) is a vessel even where the model says water or land
+//     (small vessels under thin cloud, by the shore, cut by a tile edge).
 //   - flood: a water probability from 0.15 counts when at least half the
 //     tile's pixels look like water (NIR below red, SWIR-1 below NIR).
 //
