@@ -223,10 +223,11 @@ func TestVesselCheckAtSceneEdge(t *testing.T) {
 	}
 }
 
-// TestOnWater: a target counts on reference water when its pixel, or with
-// a margin a pixel next to it, is water in the layer; without a layer it
-// always does.
-func TestOnWater(t *testing.T) {
+// halfWaterScene is a 16×16 scene of open sea, georeferenced off Olinda,
+// and a reference water layer calling its left half (columns 0–7) water
+// and its right half land.
+func halfWaterScene(t *testing.T) (*scene.Scene, WaterLayer) {
+	t.Helper()
 	s := flatScene([6]float32{0.09, 0.065, 0.035, 0.012, 0.004, 0.002})
 	s.Geo = scene.Geo{EPSG: scene.EPSGWGS84, OriginX: -35.2, OriginY: -7.9, PixelSizeX: 0.00027, PixelSizeY: 0.00027}
 	mask := make([]bool, 16*16)
@@ -239,6 +240,14 @@ func TestOnWater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, layer
+}
+
+// TestOnWater: a target counts on reference water when its pixel, or with
+// a margin a pixel next to it, is water in the layer; without a layer it
+// always does.
+func TestOnWater(t *testing.T) {
+	s, layer := halfWaterScene(t)
 	for _, c := range []struct {
 		x, margin int
 		want      bool
@@ -256,22 +265,9 @@ func TestOnWater(t *testing.T) {
 // reference water is returned, not a brighter one on land that would
 // hide it (a flooded field's bright roof next to a hull in the harbour).
 func TestVesselTargetOnWater(t *testing.T) {
-	sea := [6]float32{0.09, 0.065, 0.035, 0.012, 0.004, 0.002}
 	hull := [6]float32{0.3, 0.3, 0.3, 0.25, 0.2, 0.15}
-	s := flatScene(sea)
-	s.Geo = scene.Geo{EPSG: scene.EPSGWGS84, OriginX: -35.2, OriginY: -7.9, PixelSizeX: 0.00027, PixelSizeY: 0.00027}
-	// The reference layer calls the left half water, the right half land
-	// (flooded on the day, so both halves look like sea).
-	mask := make([]bool, 16*16)
-	for y := 0; y < 16; y++ {
-		for x := 0; x < 8; x++ {
-			mask[y*16+x] = true
-		}
-	}
-	layer, err := NewRasterWater(s.Geo, 16, 16, mask)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The right half is land flooded on the day: both halves look like sea.
+	s, layer := halfWaterScene(t)
 	setPixel(s, 4, 8, hull)
 	bright := hull
 	for b := range bright {
