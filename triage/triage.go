@@ -894,31 +894,29 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool, water WaterLaye
 				continue
 			}
 			// Neighbours and ring pixels off the scene's edge are left
-			// out, so a vessel at the edge is still seen.
+			// out, so a vessel at the edge is still seen, and so are
+			// neighbours that are land, so a hull against the shore is.
 			var peak, sum8 float32 = -1, 0
-			n8 := 8
-			{
-				n8 = 0
-				for _, o := range [4][2]int{{1, 0}, {0, 1}, {1, 1}, {1, -1}} {
-					hi, both := float32(0), true
-					for _, sgn := range [2]int{1, -1} {
-						nx, ny := x+sgn*o[0], y+sgn*o[1]
-						if nx < 0 || ny < 0 || nx >= w || ny >= h {
-							both = false
-							continue
-						}
-						a := nir[ny*w+nx]
-						if a > vesselLandNIRRed*red[ny*w+nx] || swir1 != nil && swir1[ny*w+nx] > a {
-							both = false
-							continue
-						}
-						hi = max(hi, a)
-						sum8 += a
-						n8++
+			n8 := 0
+			for _, o := range [4][2]int{{1, 0}, {0, 1}, {1, 1}, {1, -1}} {
+				hi, both := float32(0), true
+				for _, sgn := range [2]int{1, -1} {
+					nx, ny := x+sgn*o[0], y+sgn*o[1]
+					if nx < 0 || ny < 0 || nx >= w || ny >= h {
+						both = false
+						continue
 					}
-					if both {
-						peak = max(peak, v-hi)
+					a := nir[ny*w+nx]
+					if a > vesselLandNIRRed*red[ny*w+nx] || swir1 != nil && swir1[ny*w+nx] > a {
+						both = false
+						continue
 					}
+					hi = max(hi, a)
+					sum8 += a
+					n8++
+				}
+				if both {
+					peak = max(peak, v-hi)
 				}
 			}
 			// A target stands vesselMinCompact × its contrast, and so at
