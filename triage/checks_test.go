@@ -3,6 +3,7 @@ package triage
 import (
 	"testing"
 
+	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/triage/scene"
 )
 
@@ -280,6 +281,43 @@ func TestVesselTargetOnWater(t *testing.T) {
 		}
 		if got, _ := vesselTarget(s, 0, 0, 16, detect, layer, 0); got.Contrast == 0 || got.X != 4 || got.Y != 8 {
 			t.Errorf("detect=%v, with the layer: target %+v, want the hull at (4, 8)", detect, got)
+		}
+	}
+}
+
+// TestVesselTrust: a tile the model is sure holds a vessel is kept without
+// a target passing the vessel check only where it touches reference water
+// (a hull under thin cloud is dimmer than the cloud around it); below
+// VesselTrustProb, on land, or with no layer to tell, the check rules.
+func TestVesselTrust(t *testing.T) {
+	classes := []string{ClassBackground, ClassCloud, ClassWater, ClassFire, ClassVessel}
+	tr := &Triage{cfg: DefaultConfig(), model: &Model{Contract: Contract{TileSize: 16, Classes: classes}}, iProbs: map[string]int{}}
+	for i, c := range classes {
+		tr.iProbs[c] = i
+	}
+	s, layer := halfWaterScene(t) // open sea on the left, no target anywhere
+	dry, err := NewRasterWater(s.Geo, 16, 16, make([]bool, 16*16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		pv    float32
+		water WaterLayer
+		want  string
+	}{
+		{"sure, touching water", VesselTrustProb + 0.05, layer, record.ClassVessel},
+		{"unsure, touching water", VesselTrustProb - 0.01, layer, ReasonVesselUnconfirmed},
+		{"sure, on dry land", VesselTrustProb + 0.05, dry, ReasonVesselUnconfirmed},
+		{"sure, no layer", VesselTrustProb + 0.05, nil, ReasonVesselUnconfirmed},
+	} {
+		probs := make([]float32, len(classes))
+		probs[tr.iProbs[ClassVessel]] = c.pv
+		probs[tr.iProbs[ClassWater]] = 1 - c.pv
+		res := TileResult{Probs: probs, RefWaterFraction: -1}
+		tr.decide(s, c.water, &res)
+		if res.Decision != c.want {
+			t.Errorf("%s: decision %q, want %q", c.name, res.Decision, c.want)
 		}
 	}
 }
