@@ -16,7 +16,7 @@ FUZZTIME ?= 60s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 SHELL    := /bin/bash
-.PHONY: all build ort landsat model run test test-go test-arm64 flight-arm64 arm64-deps \
+.PHONY: all build ort landsat model run test test-go test-race test-arm64 flight-arm64 arm64-deps \
         fuzz fuzz-short soak bench lint clean
 
 all: build
@@ -51,7 +51,12 @@ run: build
 	./bin/sim run --json out/sim/report.json --html out/sim
 
 # The closing line of `make test` is the Go tests' "N passed, N failed, N skipped".
-test: fuzz-short test-arm64 test-go
+test: fuzz-short test-arm64 test-go test-race
+
+# The triage pipeline's goroutines (fill, inference, decisions) under the
+# race detector, on scenes of one and of several batches.
+test-race: ort landsat
+	$(GO) test -race -count=1 -run '^(TestTriageScene|TestTriageCancelled|TestLandsatOlinda)$$' ./triage
 
 test-go: ort landsat
 	@mkdir -p out

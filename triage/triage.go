@@ -393,33 +393,20 @@ func (t *Triage) TriageWithWater(ctx context.Context, s *scene.Scene, water Wate
 	res := &Result{Tiles: make([]TileResult, len(tiles))}
 	res.Log = SceneLog{SceneID: s.ID, TilesIn: len(tiles), KeptByClass: map[string]int{}, Discarded: map[string]int{}}
 	now := t.cfg.Clock.Now()
-	// Decisions run beside inference: a worker decides each chunk of tiles
-	// as soon as ONNX Runtime has scored it, while the runtime goes on with
-	// the next batch; once the last batch is scored this goroutine joins
-	// the worker, so the scene's tail is decided on both cores. Each tile's
-	// outcome has its own slot, so the result is in tile order whoever
-	// decided it.
-	chunks := make(chan [2]int, len(tiles)/decideChunk+len(t.bufs)+1)
+	// Decisions run beside inference (see infer); each tile's outcome has
+	// its own slot, so the result is in tile order whoever decided it.
 	dets := make([]*Detection, len(tiles))
-	decided := make(chan error, 1)
-	decide := func() error {
-		var err error
-		for c := range chunks {
-			for i := c[0]; i < c[1] && err == nil; i++ {
-				dets[i], err = t.settle(s, water, &res.Tiles[i], now)
+	decide := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			d, err := t.settle(s, water, &res.Tiles[i], now)
+			if err != nil {
+				return err
 			}
+			dets[i] = d
 		}
-		return err
+		return nil
 	}
-	go func() { decided <- decide() }()
-	err = t.infer(ctx, s, bandIdx, tiles, res.Tiles, chunks)
-	if derr := decide(); err == nil {
-		err = derr
-	}
-	if derr := <-decided; err == nil {
-		err = derr
-	}
-	if err != nil {
+	if err := t.infer(ctx, s, bandIdx, tiles, res.Tiles, decide); err != nil {
 		return nil, err
 	}
 	for i, d := range dets {
@@ -519,34 +506,50 @@ func tileGrid(w, h, tile int) []tileRef {
 	return out
 }
 
-// infer runs all tiles through the model. A producer goroutine normalises
-// the next batch into one tensor while ONNX Runtime runs the current batch
-// from the other, so preprocessing hides behind inference. After each batch
-// it sends the range of out it filled on ready, and closes ready at the end.
-func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles []tileRef, out []TileResult, ready chan<- [2]int) error {
-	defer close(ready)
-	free := make(chan *batchBuf, 2)
-	full := make(chan *batchBuf, 2)
-	free <- t.bufs[1]
+// infer runs all tiles through the model and has decide called on every
+// tile range it scored, each once. ONNX Runtime runs on the calling
+// goroutine; one helper goroutine normalises the next batch into its
+// tensor meanwhile and, while it waits for a free tensor, decides the
+// tiles already scored. Only one goroutine works beside the runtime's
+// thread, so on two cores neither steals the runtime's core nor holds the
+// processor it needs when Run returns (with a filler and a decider apart,
+// the runtime waited for one of them after each batch). Once the last
+// batch is scored the caller decides beside the helper. On error nothing
+// runs decide after infer returns.
+func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles []tileRef, out []TileResult, decide func(lo, hi int) error) error {
+	free := make(chan *batchBuf, len(t.bufs))
+	full := make(chan *batchBuf, len(t.bufs))
+	ready := make(chan [2]int, len(tiles)/decideChunk+len(t.bufs)+1)
 	stop := make(chan struct{})
-	defer close(stop)
+	helped := make(chan error, 1)
+	free <- t.bufs[1]
 	// The first batch is filled by both goroutines, half each: nothing
 	// else can run until it is ready.
 	first := t.bufs[0]
 	first.tiles = tiles[:min(t.batch, len(tiles))]
 	half := (len(first.tiles) + 1) / 2
 	go func() {
-		defer close(full)
+		var err error
+		take := func(c [2]int) {
+			if err == nil {
+				err = decide(c[0], c[1])
+			}
+		}
+		defer func() { helped <- err }()
 		for lo := 0; lo < len(tiles); lo += t.batch {
 			var b *batchBuf
 			if lo == 0 {
 				b = first
 				t.fill(s, bandIdx, b, half, len(b.tiles))
 			} else {
-				select {
-				case b = <-free:
-				case <-stop:
-					return
+				for b == nil {
+					select {
+					case b = <-free:
+					case c := <-ready:
+						take(c)
+					case <-stop:
+						return
+					}
 				}
 				b.tiles = tiles[lo:min(lo+t.batch, len(tiles))]
 				t.fill(s, bandIdx, b, 0, len(b.tiles))
@@ -557,7 +560,42 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 				return
 			}
 		}
+		close(full)
+		for {
+			select {
+			case c, ok := <-ready:
+				if !ok {
+					return
+				}
+				take(c)
+			case <-stop:
+				return
+			}
+		}
 	}()
+	err := t.scoreAll(ctx, s, bandIdx, tiles, out, first, half, full, free, ready)
+	if err != nil {
+		close(stop)
+		<-helped
+		return err
+	}
+	close(ready)
+	for c := range ready {
+		if err = decide(c[0], c[1]); err != nil {
+			close(stop)
+			break
+		}
+	}
+	if herr := <-helped; err == nil {
+		err = herr
+	}
+	return err
+}
+
+// scoreAll fills its half of the first batch, then runs every filled batch
+// through ONNX Runtime, writes each tile's scores into out, hands the
+// tensor back to free and the scored tile ranges to ready.
+func (t *Triage) scoreAll(ctx context.Context, s *scene.Scene, bandIdx []int, tiles []tileRef, out []TileResult, first *batchBuf, half int, full <-chan *batchBuf, free chan<- *batchBuf, ready chan<- [2]int) error {
 	t.fill(s, bandIdx, first, 0, half)
 	nc := len(t.model.Contract.Classes)
 	slab := make([]float32, len(tiles)*nc) // all tiles' probabilities, one allocation
@@ -579,11 +617,12 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 				RefWaterFraction: -1,
 			}
 		}
+		n := len(b.tiles) // b is the helper's once handed back
 		free <- b
-		for lo := done; lo < done+len(b.tiles); lo += decideChunk {
-			ready <- [2]int{lo, min(lo+decideChunk, done+len(b.tiles))}
+		for lo := done; lo < done+n; lo += decideChunk {
+			ready <- [2]int{lo, min(lo+decideChunk, done+n)}
 		}
-		done += len(b.tiles)
+		done += n
 	}
 	if done != len(tiles) {
 		return fmt.Errorf("triage: %d of %d tiles inferred", done, len(tiles))

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -303,3 +304,55 @@ func TestLandsatOlinda(t *testing.T) {
 type sceneT = scene.Scene
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// cancelAfter is a context whose Err turns to context.Canceled from its
+// n+1th call: triage checks it once per batch, so a scene is cut off
+// after n batches, halfway through its decisions.
+type cancelAfter struct {
+	context.Context
+	n int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestTriageCancelled: a scene cancelled between batches returns the
+// context's error, leaves no goroutine behind, and the next scene on the
+// same Triage comes out as if nothing had happened.
+func TestTriageCancelled(t *testing.T) {
+	tr := newTriage(t, func(c *triage.Config) { c.Logger = discardLogger() })
+	s, truth := synth.Generate(synth.Spec{Seed: 5, SceneID: "cut", Satellite: "SKY-1", CaptureTime: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC),
+		OceanFraction: 0.4, Width: 512, Height: 512, RandomFires: 3, RandomVessels: 4})
+	want, err := tr.TriageWithWater(context.Background(), s, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := runtime.NumGoroutine()
+	for n := range 3 {
+		if _, err := tr.TriageWithWater(&cancelAfter{context.Background(), n}, s, truth); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled after %d batches: err %v, want context.Canceled", n, err)
+		}
+	}
+	for i := 0; runtime.NumGoroutine() > base && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > base {
+		t.Errorf("%d goroutines after the cancelled scenes, %d before", g, base)
+	}
+	got, err := tr.TriageWithWater(context.Background(), s, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Detections) != len(want.Detections) || len(got.Tiles) != len(want.Tiles) {
+		t.Fatalf("after cancelled scenes: %d detections of %d tiles, want %d of %d", len(got.Detections), len(got.Tiles), len(want.Detections), len(want.Tiles))
+	}
+	for i := range want.Tiles {
+		if got.Tiles[i].Decision != want.Tiles[i].Decision {
+			t.Errorf("tile %d: %s after cancelled scenes, %s before", i, got.Tiles[i].Decision, want.Tiles[i].Decision)
+		}
+	}
+}
