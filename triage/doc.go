@@ -44,7 +44,10 @@
 //     says (small fires under thin cloud score low).
 //   - vessel: a bright compact target on water, found as optical ship
 //     detectors do (contrast against the ring of sea around it, then shape
-//     and spectrum). A vessel call needs one; and on reference water a
+//     and spectrum). A vessel call needs one, unless the model scores
+//     the tile at least 0.9 and it touches reference water (a hull under
+//     thin cloud is dimmer than the cloud around it, so no bright-target
+//     test sees it; the model sees its shape); and on reference water a
 //     target that passes the stricter detecting test (its contrast over a
 //     plane fitted to the ring, in standard deviations of the ring about
 //     that plane) is a vessel even where the model says water or land
