@@ -27,7 +27,11 @@ type Config struct {
 	RuntimePath string
 	// Threads is ONNX Runtime's intra-op thread count (1 when 0).
 	Threads int
-	// BatchSize is how many tiles go through the model per run.
+	// BatchSize is how many tiles go through the model per run. The
+	// default, 16, keeps ONNX Runtime's activations in cache while the
+	// other core fills and decides: on two cores the pipeline ran at
+	// 0.89-0.93 of bare ORT with 16, 0.86-0.90 with 32 and 0.82-0.85 with
+	// 64 (bare ORT itself is as fast from 16 to 64).
 	BatchSize int
 	// CloudDiscardFraction: tiles the model sees at least this cloudy are discarded.
 	CloudDiscardFraction float64
@@ -144,7 +148,7 @@ const (
 // from 0.30, flood from 0.50 and vessels from 0.50, chips up to 2 KiB.
 func DefaultConfig() Config {
 	return Config{
-		BatchSize:            64,
+		BatchSize:            16,
 		Threads:              1,
 		CloudDiscardFraction: 0.70,
 		Thresholds: map[string]float64{
@@ -543,6 +547,13 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 				t.fill(s, bandIdx, b, half, len(b.tiles))
 			} else {
 				for b == nil {
+					// The runtime waits on the next batch, not on
+					// decisions: take a free tensor first.
+					select {
+					case b = <-free:
+						continue
+					default:
+					}
 					select {
 					case b = <-free:
 					case c := <-ready:

@@ -26,7 +26,7 @@ func (f *modelFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.model, "model", "", "ONNX model meeting the Skysieve contract (default: the checked-in model)")
 	cmd.Flags().StringVar(&f.ortLib, "ort-lib", "", "ONNX Runtime library (default: $SKYSIEVE_ORT_LIB or the make ort cache)")
 	cmd.Flags().IntVar(&f.threads, "threads", 1, "ONNX Runtime intra-op threads")
-	cmd.Flags().IntVar(&f.batch, "batch", 64, "tiles per model run")
+	cmd.Flags().IntVar(&f.batch, "batch", triage.DefaultConfig().BatchSize, "tiles per model run")
 	cmd.Flags().Float64Var(&f.cloud, "cloud-discard", 0.7, "discard tiles at least this cloudy")
 }
 
