@@ -40,21 +40,21 @@ func TestEvalThresholds(t *testing.T) {
 // and the decision rules meet issue 3's target (recall ≥ 0.97, precision ≥
 // 0.95, false discard ≤ 1.2%, data reduction ≥ 0.99) the floor is the
 // target. Vessel recall and the false discard rate are still short of it
-// (on seed 4242, 200 scenes: vessel P 0.973, R 0.955, false discard
-// 1.69%; most misses are hulls under thin cloud, whose texture the
-// network and the vessel detector cannot yet tell from a hull, see issue
-// 3's notes); their floors sit just under the measured figures so a
-// regression fails here while the gap stays visible in `bin/triage eval`.
+// (on seed 4242, 200 scenes, model 4: vessel P 0.972, R 0.9696 = 478 of
+// 493, false discard 1.37%; most misses are hulls under thin cloud the
+// network calls water, see issue 3's notes); their floors sit just under
+// the measured figures so a regression fails here while the gap stays
+// visible in `bin/triage eval`.
 type floor struct{ recall, precision float64 }
 
 var evalFloors = map[string]floor{
 	record.ClassFire:   {0.97, 0.95},
 	record.ClassFlood:  {0.97, 0.95},
-	record.ClassVessel: {0.95, 0.95},
+	record.ClassVessel: {0.96, 0.95},
 }
 
 const (
-	maxFalseDiscard  = 0.018 // target 0.012, not yet met
+	maxFalseDiscard  = 0.015 // target 0.012, not yet met
 	minDataReduction = 0.99
 )
 

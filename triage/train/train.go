@@ -61,7 +61,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Seed:              20261122,
-		Arch:              Arch{Bands: 6, Tile: 32, C1: 16, C2: 32, C3: 32, Hidden: 48, Classes: len(Classes)},
+		Arch:              Arch{Bands: 6, Tile: 32, C1: 16, C2: 32, C3: 48, Hidden: 64, Classes: len(Classes)},
 		Scenes:            560,
 		Rules:             synth.EvalRules,
 		WindowsPerEvent:   3,
@@ -69,14 +69,14 @@ func DefaultConfig() Config {
 		CoastWindows:      8,
 		VesselWindows:     12,
 		CloudWaterWindows: 12,
-		Steps:             36000,
+		Steps:             40000,
 		BatchSize:         32,
 		ClassWeights:      []float64{0.22, 0.14, 0.2, 0.18, 0.26},
 		GainJitter:        0.1,
 		LearnRate:         3e-3,
 		CloudWeight:       1,
 		Workers:           2,
-		ModelVersion:      "3",
+		ModelVersion:      "4",
 	}
 }
 
