@@ -149,7 +149,7 @@ const (
 )
 
 // DefaultConfig returns the defaults: the checked-in model, 1 ORT thread,
-// batches of 64, discard at 70% cloud (but a confirmed fire), keep fire
+// batches of 16, discard at 70% cloud (but a confirmed fire), keep fire
 // from 0.30, flood from 0.50 and vessels from 0.50, chips up to 2 KiB.
 func DefaultConfig() Config {
 	return Config{
@@ -520,9 +520,8 @@ func tileGrid(w, h, tile int) []tileRef {
 // goroutine; one helper goroutine normalises the next batch into its
 // tensor meanwhile and, while it waits for a free tensor, decides the
 // tiles already scored. Only one goroutine works beside the runtime's
-// thread, so on two cores neither steals the runtime's core nor holds the
-// processor it needs when Run returns (with a filler and a decider apart,
-// the runtime waited for one of them after each batch). Once the last
+// thread, so two cores are never asked for three threads' work (a filler
+// and a decider apart could both run while the runtime did). Once the last
 // batch is scored the caller decides beside the helper. On error nothing
 // runs decide after infer returns.
 func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles []tileRef, out []TileResult, decide func(lo, hi int) error) error {
