@@ -652,15 +652,16 @@ func (t *Triage) fill(s *scene.Scene, bandIdx []int, b *batchBuf, k0, k1 int) {
 	ts := c.TileSize
 	x := b.in.GetData()
 	per := len(c.Bands) * ts * ts
-	for k := k0; k < k1; k++ {
-		tr := b.tiles[k]
-		dst := x[k*per : (k+1)*per]
-		for bi, sb := range bandIdx {
-			m, inv := c.Mean[bi], 1/c.Std[bi]
-			src := s.Data[sb]
-			for y := 0; y < ts; y++ {
+	// Band by band and row by row across the batch's tiles, so the scene
+	// is read in long runs (a batch's tiles sit side by side in it).
+	for bi, sb := range bandIdx {
+		m, inv := c.Mean[bi], 1/c.Std[bi]
+		src := s.Data[sb]
+		for y := 0; y < ts; y++ {
+			for k := k0; k < k1; k++ {
+				tr := b.tiles[k]
 				row := src[(tr.y0+y)*s.Width+tr.x0 : (tr.y0+y)*s.Width+tr.x0+ts]
-				o := dst[(bi*ts+y)*ts : (bi*ts+y+1)*ts]
+				o := x[k*per+(bi*ts+y)*ts : k*per+(bi*ts+y+1)*ts]
 				o = o[:len(row)] // one bounds check per row, none per pixel
 				for i, v := range row {
 					if v != v { // NaN: no data, read as dark
