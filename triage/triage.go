@@ -736,9 +736,8 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 	if pv >= thr(record.ClassVessel) {
 		if t.cfg.SkipVesselCheck {
 			consider(record.ClassVessel, pv)
-		} else if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, false, water, 1); !ok || tg.Contrast > 0 {
-			consider(record.ClassVessel, pv)
-		} else if pv >= VesselTrustProb && water != nil && touchesWater(s, water, tr.X0, tr.Y0, ts) {
+		} else if tg, ok := vesselTarget(s, tr.X0, tr.Y0, ts, false, water, 1); !ok || tg.Contrast > 0 ||
+			pv >= VesselTrustProb && water != nil && touchesWater(s, water, tr.X0, tr.Y0, ts) {
 			consider(record.ClassVessel, pv)
 		} else {
 			unconfirmedVessel = true
