@@ -148,6 +148,11 @@ const (
 	VesselTrustProb        = 0.8
 )
 
+// MaxBatchSize bounds Config.BatchSize: two input tensors of that many
+// 6-band 32×32 tiles take 200 MB, and a typo in a config file must not ask
+// for more.
+const MaxBatchSize = 4096
+
 // DefaultConfig returns the defaults: the checked-in model, 1 ORT thread,
 // batches of 16, discard at 70% cloud (but a confirmed fire), keep fire
 // from 0.30, flood from 0.50 and vessels from 0.50, chips up to 2 KiB.
@@ -286,6 +291,9 @@ func New(cfg Config) (*Triage, error) {
 	}
 	if cfg.ChipBudgetBytes < MinChipBudgetBytes {
 		return nil, fmt.Errorf("triage: chip budget %d bytes is below the minimum %d", cfg.ChipBudgetBytes, MinChipBudgetBytes)
+	}
+	if cfg.BatchSize > MaxBatchSize {
+		return nil, fmt.Errorf("triage: batch size %d is above the maximum %d", cfg.BatchSize, MaxBatchSize)
 	}
 	for class, thr := range cfg.Thresholds {
 		if !(thr >= 0 && thr <= 1) {

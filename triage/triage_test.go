@@ -208,6 +208,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"threshold", func(c *triage.Config) { c.Thresholds = map[string]float64{"fire": 1.5} }, "threshold 1.5"},
 		{"chip budget", func(c *triage.Config) { c.ChipBudgetBytes = 100 }, "below the minimum"},
+		{"batch size", func(c *triage.Config) { c.BatchSize = 1 << 30 }, "batch size 1073741824 is above the maximum"},
 		{"model", func(c *triage.Config) { c.ModelPath = "/nonexistent/model.onnx" }, "not found"},
 		{"water layer", func(c *triage.Config) { c.WaterLayerPath = "/nonexistent/water.geojson" }, "water layer"},
 	} {
