@@ -39,23 +39,61 @@ func TestFireCheck(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		px   [6]float32
-		hot  bool
+		want fireLevel
 	}{
-		{"plain soil", soil, false},
-		{"bright roof", [6]float32{0.3, 0.32, 0.33, 0.4, 0.79, 0.75}, false},
-		{"Olinda's warm spot", [6]float32{0.326, 0.291, 0.249, 0.221, 0.476, 0.639}, false},
-		{"dark water", [6]float32{0.09, 0.06, 0.03, 0.01, 0.01, 0.015}, false},
-		{"small fire on soil", [6]float32{0.15, 0.2, 0.26, 0.32, 0.46, 0.84}, true},
-		{"saturated fire", [6]float32{0.15, 0.2, 0.26, 0.35, 0.9, 1.6}, true},
+		{"plain soil", soil, fireNone},
+		{"bright roof", [6]float32{0.3, 0.32, 0.33, 0.4, 0.79, 0.75}, fireNone},
+		{"Olinda's warm spot", [6]float32{0.326, 0.291, 0.249, 0.221, 0.476, 0.639}, fireCandidate},
+		{"dark water", [6]float32{0.09, 0.06, 0.03, 0.01, 0.01, 0.015}, fireNone},
+		{"warm, dim in SWIR-2", [6]float32{0.15, 0.2, 0.26, 0.32, 0.2, 0.29}, fireNone},
+		{"small fire under thin cloud", [6]float32{0.3, 0.32, 0.34, 0.4, 0.33, 0.44}, fireCandidate},
+		{"small fire on soil", [6]float32{0.15, 0.2, 0.26, 0.32, 0.46, 0.84}, fireHot},
+		{"saturated fire", [6]float32{0.15, 0.2, 0.26, 0.35, 0.9, 1.6}, fireHot},
 	} {
 		s := flatScene(soil)
 		setPixel(s, 7, 9, c.px)
-		got, ok := hotPixel(s, 0, 0, 16)
+		got, ok := firePixel(s, 0, 0, 16)
 		if !ok {
-			t.Fatalf("%s: hotPixel says the scene lacks its bands", c.name)
+			t.Fatalf("%s: firePixel says the scene lacks its bands", c.name)
 		}
-		if got != c.hot {
-			t.Errorf("%s: hotPixel = %v", c.name, got)
+		if got != c.want {
+			t.Errorf("%s: firePixel = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestFireTrust: a fire candidate (a pixel passing only the relaxed tests)
+// is a fire when the model is sure, unconfirmed when it is not; a hot
+// pixel is a fire whatever the model says; no warm pixel, no fire.
+func TestFireTrust(t *testing.T) {
+	classes := []string{ClassBackground, ClassCloud, ClassWater, ClassFire, ClassVessel}
+	tr := &Triage{cfg: DefaultConfig(), model: &Model{Contract: Contract{TileSize: 16, Classes: classes}}, iProbs: map[string]int{}}
+	for i, c := range classes {
+		tr.iProbs[c] = i
+	}
+	soil := [6]float32{0.15, 0.2, 0.26, 0.32, 0.4, 0.34}
+	candidate := [6]float32{0.3, 0.32, 0.34, 0.4, 0.33, 0.44}
+	hot := [6]float32{0.15, 0.2, 0.26, 0.32, 0.46, 0.84}
+	for _, c := range []struct {
+		name string
+		px   [6]float32
+		pf   float32
+		want string
+	}{
+		{"candidate, sure", candidate, FireTrustProb + 0.05, record.ClassFire},
+		{"candidate, unsure", candidate, FireTrustProb - 0.05, ReasonFireUnconfirmed},
+		{"hot, model says no", hot, 0.01, record.ClassFire},
+		{"nothing warm, sure", soil, 0.99, ReasonFireUnconfirmed},
+	} {
+		s := flatScene(soil)
+		setPixel(s, 7, 9, c.px)
+		probs := make([]float32, len(classes))
+		probs[tr.iProbs[ClassFire]] = c.pf
+		probs[tr.iProbs[ClassBackground]] = 1 - c.pf
+		res := TileResult{Probs: probs, RefWaterFraction: -1}
+		tr.decide(s, nil, &res)
+		if res.Decision != c.want {
+			t.Errorf("%s: decision %q, want %q", c.name, res.Decision, c.want)
 		}
 	}
 }
@@ -182,8 +220,8 @@ func TestChecksWithoutBands(t *testing.T) {
 	if _, ok := vesselTarget(s, 0, 0, 16, false, nil, 0); ok {
 		t.Error("vesselTarget on a scene without red: ok")
 	}
-	if _, ok := hotPixel(s, 0, 0, 16); ok {
-		t.Error("hotPixel on a scene without SWIR-2: ok")
+	if _, ok := firePixel(s, 0, 0, 16); ok {
+		t.Error("firePixel on a scene without SWIR-2: ok")
 	}
 	if f := waterLikeFraction(s, 0, 0, 16); f != 0 {
 		t.Errorf("waterLikeFraction on a scene without red = %v", f)
