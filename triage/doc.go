@@ -41,7 +41,10 @@
 // pixels, which keep it honest on real scenes unlike its training data:
 //   - fire: a hot pixel by the Landsat active-fire daytime tests. A fire
 //     call needs one; a clear tile with one is a fire whatever the model
-//     says (small fires under thin cloud score low).
+//     says (small fires under thin cloud score low). A pixel passing only
+//     the relaxed candidate tier confirms a call the model makes at 0.9
+//     or more (small fires under thin cloud fall short of the strict
+//     tests).
 //   - vessel: a bright compact target on water, found as optical ship
 //     detectors do (contrast against the ring of sea around it, then shape
 //     and spectrum). A vessel call needs one, unless the model scores

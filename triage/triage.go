@@ -48,8 +48,10 @@ type Config struct {
 	// combustion outshines the sun at 2.2 µm; ordinary surfaces, bright
 	// roofs and sand included, reflect less at 2.2 than at 1.6 µm), and a
 	// tile the model does not see cloudy with a hot pixel is a fire
-	// whatever the model says (HotPixelConfidence). Scenes without swir1
-	// and swir2 bands skip it.
+	// whatever the model says (HotPixelConfidence). A pixel passing only
+	// relaxed tests (≥ 1.3 × SWIR-1 and ≥ SWIR-1 + 0.1, see candMinRatio)
+	// is a candidate: a fire when the model is sure (FireTrustProb).
+	// Scenes without swir1 and swir2 bands skip it.
 	SkipFireCheck bool
 	// SkipVesselCheck turns off the physical check on vessels: by default
 	// a vessel tile is kept only if it holds a bright compact target on
