@@ -351,7 +351,7 @@ func TestVesselTrust(t *testing.T) {
 	} {
 		probs := make([]float32, len(classes))
 		probs[tr.iProbs[ClassVessel]] = c.pv
-		probs[tr.iProbs[ClassWater]] = 1 - c.pv
+		probs[tr.iProbs[ClassBackground]] = 1 - c.pv
 		res := TileResult{Probs: probs, RefWaterFraction: -1}
 		tr.decide(s, c.water, &res)
 		if res.Decision != c.want {

@@ -48,7 +48,7 @@
 //   - vessel: a bright compact target on water, found as optical ship
 //     detectors do (contrast against the ring of sea around it, then shape
 //     and spectrum). A vessel call needs one, unless the model scores
-//     the tile at least 0.8 and it touches reference water (a hull under
+//     the tile at least 0.7 and it touches reference water (a hull under
 //     thin cloud is dimmer than the cloud around it, so no bright-target
 //     test sees it; the model sees its shape); and on reference water a
 //     target that passes the stricter detecting test (its contrast over a
