@@ -1012,6 +1012,18 @@ func vesselTarget(s *scene.Scene, x0, y0, size int, detect bool, water WaterLaye
 			if v < vesselMinContrast || v < vesselMinNIRRed*red[i] || (swir1 != nil && swir1[i] > vesselMaxSWIR1Ratio*v) {
 				continue
 			}
+			// The compactness test below needs some neighbour at least
+			// vesselMinCompact × vesselMinContrast dimmer: a cheap first
+			// look at the eight NIR neighbours of an inner pixel turns away
+			// most of a hazy sea or a cloud without the full tests.
+			if x > 0 && y > 0 && x < w-1 && y < h-1 {
+				const floor = vesselMinCompact * vesselMinContrast
+				up, dn := nir[i-w-1:i-w+2], nir[i+w-1:i+w+2]
+				lo := min(up[0], up[1], up[2], dn[0], dn[1], dn[2], nir[i-1], nir[i+1])
+				if v-lo < floor {
+					continue
+				}
+			}
 			// Neighbours and ring pixels off the scene's edge are left
 			// out, so a vessel at the edge is still seen, and so are
 			// neighbours that are land, so a hull against the shore is.
