@@ -715,8 +715,9 @@ func (t *Triage) decide(s *scene.Scene, water WaterLayer, tr *TileResult) {
 	}
 	ts := t.model.Contract.TileSize
 	pf := p(ClassFire)
-	// hot: a pixel passes the fire check; hotKnown: the scene has the
-	// bands to tell. Cloudy tiles look only when the model says fire.
+	// level: the fire check's grade of the tile's hottest pixel (hot: a
+	// pixel passes the strict tests); hotKnown: the scene has the bands to
+	// tell. Cloudy tiles look only when the model says fire.
 	level, hotKnown := fireNone, false
 	cloudy := float64(tr.CloudFraction) >= t.cfg.CloudDiscardFraction
 	if !t.cfg.SkipFireCheck && (!cloudy || pf >= thr(record.ClassFire)) {
