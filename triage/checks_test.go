@@ -62,15 +62,22 @@ func TestFireCheck(t *testing.T) {
 	}
 }
 
-// TestFireTrust: a fire candidate (a pixel passing only the relaxed tests)
-// is a fire when the model is sure, unconfirmed when it is not; a hot
-// pixel is a fire whatever the model says; no warm pixel, no fire.
-func TestFireTrust(t *testing.T) {
+// decidingTriage is a Triage with the default model's classes and
+// 16-pixel tiles, enough to call decide on hand-made scores.
+func decidingTriage() (*Triage, []string) {
 	classes := []string{ClassBackground, ClassCloud, ClassWater, ClassFire, ClassVessel}
 	tr := &Triage{cfg: DefaultConfig(), model: &Model{Contract: Contract{TileSize: 16, Classes: classes}}, iProbs: map[string]int{}}
 	for i, c := range classes {
 		tr.iProbs[c] = i
 	}
+	return tr, classes
+}
+
+// TestFireTrust: a fire candidate (a pixel passing only the relaxed tests)
+// is a fire when the model is sure, unconfirmed when it is not; a hot
+// pixel is a fire whatever the model says; no warm pixel, no fire.
+func TestFireTrust(t *testing.T) {
+	tr, classes := decidingTriage()
 	soil := [6]float32{0.15, 0.2, 0.26, 0.32, 0.4, 0.34}
 	candidate := [6]float32{0.3, 0.32, 0.34, 0.4, 0.33, 0.44}
 	hot := [6]float32{0.15, 0.2, 0.26, 0.32, 0.46, 0.84}
@@ -328,11 +335,7 @@ func TestVesselTargetOnWater(t *testing.T) {
 // (a hull under thin cloud is dimmer than the cloud around it); below
 // VesselTrustProb, on land, or with no layer to tell, the check rules.
 func TestVesselTrust(t *testing.T) {
-	classes := []string{ClassBackground, ClassCloud, ClassWater, ClassFire, ClassVessel}
-	tr := &Triage{cfg: DefaultConfig(), model: &Model{Contract: Contract{TileSize: 16, Classes: classes}}, iProbs: map[string]int{}}
-	for i, c := range classes {
-		tr.iProbs[c] = i
-	}
+	tr, classes := decidingTriage()
 	s, layer := halfWaterScene(t) // open sea on the left, no target anywhere
 	dry, err := NewRasterWater(s.Geo, 16, 16, make([]bool, 16*16))
 	if err != nil {
