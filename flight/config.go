@@ -38,6 +38,10 @@ type Config struct {
 	// MaxSceneAttempts bounds how often a scene whose triage fails is tried
 	// before it is quarantined.
 	MaxSceneAttempts int
+	// SpoolBacklog is how many finished spool scenes are triaged together,
+	// back to back through one pipeline (triage.TriageScenes), when the
+	// spool holds a backlog: ONNX Runtime then never waits between scenes.
+	SpoolBacklog int
 
 	// Triage configures the onboard triage engine (model, thresholds,
 	// ONNX Runtime). Triager, when set, replaces the engine.
@@ -133,6 +137,7 @@ func DefaultConfig() Config {
 		DataDir:              "skysieve-flight",
 		SpoolPoll:            time.Second,
 		MaxSceneAttempts:     3,
+		SpoolBacklog:         4,
 		MetricsAddr:          defaultMetricsAddr,
 		HousekeepingEvery:    30 * time.Second,
 		HousekeepingShare:    0.01,
@@ -166,6 +171,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSceneAttempts == 0 {
 		c.MaxSceneAttempts = d.MaxSceneAttempts
+	}
+	if c.SpoolBacklog == 0 {
+		c.SpoolBacklog = d.SpoolBacklog
 	}
 	if c.HousekeepingShare == 0 {
 		c.HousekeepingShare = d.HousekeepingShare
@@ -229,6 +237,8 @@ func (c Config) Validate() error {
 		return badKey("spool_poll", c.SpoolPoll, "must be positive")
 	case c.MaxSceneAttempts <= 0:
 		return badKey("max_scene_attempts", c.MaxSceneAttempts, "must be positive")
+	case c.SpoolBacklog <= 0 || c.SpoolBacklog > maxSpoolBacklog:
+		return badKey("spool_backlog", c.SpoolBacklog, fmt.Sprintf("must be 1..%d (scenes held in memory at once)", maxSpoolBacklog))
 	case c.HousekeepingEvery <= 0:
 		return badKey("housekeeping_every", c.HousekeepingEvery, "must be positive")
 	case !(c.HousekeepingShare > 0 && c.HousekeepingShare <= 1):

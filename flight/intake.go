@@ -28,20 +28,63 @@ type Triager interface {
 	Triage(ctx context.Context, sc *scene.Scene) (*triage.Result, error)
 }
 
+// BacklogTriager is a Triager that also triages several scenes back to
+// back through one pipeline (*triage.Triage does); spool intake uses it
+// for a backlog of up to Config.SpoolBacklog scenes.
+type BacklogTriager interface {
+	Triager
+	TriageScenes(ctx context.Context, jobs []triage.SceneJob) ([]triage.SceneOutcome, error)
+}
+
+// maxSpoolBacklog bounds Config.SpoolBacklog: the scenes of a backlog are
+// all in memory at once.
+const maxSpoolBacklog = 64
+
 // Submit triages a scene and stores its detections durably before it
 // returns (the simulator's camera hand-off). A scene submitted twice, or
 // re-triaged after a crash, stores nothing twice: detection ids are stable.
 // Under store back-pressure it returns an error wrapping ErrBackPressure
 // after storing what the store admitted (urgent classes still go in).
 func (s *Service) Submit(ctx context.Context, sc *scene.Scene) error {
+	out := s.triageScenes(ctx, []*scene.Scene{sc})
+	if out[0].Err != nil {
+		return out[0].Err
+	}
+	return s.storeDetections(ctx, sc.ID, out[0].Result.Detections)
+}
+
+// triageScenes triages scenes, through one pipeline when the triager can,
+// and counts the work; each failed outcome's error names its scene.
+func (s *Service) triageScenes(ctx context.Context, scs []*scene.Scene) []triage.SceneOutcome {
 	start := time.Now() // triage cost is real CPU time, whatever the clock
-	res, err := s.triager.Triage(ctx, sc)
-	if err != nil {
-		return fmt.Errorf("flight: triage scene %s: %w", sc.ID, err)
+	out := make([]triage.SceneOutcome, len(scs))
+	if bt, ok := s.triager.(BacklogTriager); ok && len(scs) > 1 {
+		jobs := make([]triage.SceneJob, len(scs))
+		for i, sc := range scs {
+			jobs[i].Scene = sc
+		}
+		got, err := bt.TriageScenes(ctx, jobs)
+		for i := range out {
+			if err != nil {
+				out[i].Err = err // the pipeline failed: no scene has a result
+			} else {
+				out[i] = got[i]
+			}
+		}
+	} else {
+		for i, sc := range scs {
+			out[i].Result, out[i].Err = s.triager.Triage(ctx, sc)
+		}
 	}
 	s.stats.triageNanos.Add(uint64(time.Since(start)))
-	s.stats.scenesTriaged.Add(1)
-	return s.storeDetections(ctx, sc.ID, res.Detections)
+	for i := range out {
+		if out[i].Err != nil {
+			out[i].Err = fmt.Errorf("flight: triage scene %s: %w", scs[i].ID, out[i].Err)
+			continue
+		}
+		s.stats.scenesTriaged.Add(1)
+	}
+	return out
 }
 
 // storeDetections puts each detection as one store item (record and chip
@@ -134,10 +177,11 @@ func spoolName(name string) bool {
 	return !strings.HasPrefix(name, ".") && !strings.HasSuffix(name, ".tmp") && !strings.HasSuffix(name, ".part")
 }
 
-// scanSpool takes every finished scene in the spool, oldest name first.
-// A scene leaves the spool only once its detections are durable; one that
-// cannot be read goes to quarantine; under back-pressure the scan stops
-// and the scene stays for a later scan.
+// scanSpool takes every finished scene in the spool, oldest name first,
+// in groups of up to SpoolBacklog triaged together. A scene leaves the
+// spool only once its detections are durable; one that cannot be read goes
+// to quarantine; under back-pressure the scan stops and the scene (and any
+// after it, triaged or not) stays for a later scan.
 func (s *Service) scanSpool(ctx context.Context, attempts map[string]int) {
 	entries, err := os.ReadDir(s.cfg.SpoolDir)
 	if err != nil {
@@ -145,6 +189,7 @@ func (s *Service) scanSpool(ctx context.Context, attempts map[string]int) {
 		return
 	}
 	slices.SortFunc(entries, func(a, b os.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	var group []spooled
 	for _, e := range entries {
 		if ctx.Err() != nil {
 			return
@@ -166,31 +211,65 @@ func (s *Service) scanSpool(ctx context.Context, attempts map[string]int) {
 			delete(attempts, e.Name())
 			continue
 		}
-		err = s.Submit(ctx, sc)
+		group = append(group, spooled{name: e.Name(), path: path, sc: sc})
+		if len(group) < s.cfg.SpoolBacklog {
+			continue
+		}
+		if !s.intakeGroup(ctx, group, attempts) {
+			return
+		}
+		group = group[:0]
+	}
+	if len(group) > 0 {
+		s.intakeGroup(ctx, group, attempts)
+	}
+}
+
+// spooled is one spool scene read and waiting for triage.
+type spooled struct {
+	name, path string
+	sc         *scene.Scene
+}
+
+// intakeGroup triages group's scenes together and stores each one's
+// detections in spool order. It reports false when the scan must stop:
+// back-pressure or ctx ended.
+func (s *Service) intakeGroup(ctx context.Context, group []spooled, attempts map[string]int) bool {
+	scs := make([]*scene.Scene, len(group))
+	for i, g := range group {
+		scs[i] = g.sc
+	}
+	out := s.triageScenes(ctx, scs)
+	for i, g := range group {
+		err := out[i].Err
+		if err == nil {
+			err = s.storeDetections(ctx, g.sc.ID, out[i].Result.Detections)
+		}
 		switch {
 		case err == nil:
-			delete(attempts, e.Name())
-			if err := os.Remove(path); err != nil {
-				s.log.Error("spool: cannot remove stored scene", "file", path, "err", err)
+			delete(attempts, g.name)
+			if err := os.Remove(g.path); err != nil {
+				s.log.Error("spool: cannot remove stored scene", "file", g.path, "err", err)
 			}
 			s.stats.scenesIn.Add(1)
 		case errors.Is(err, ErrBackPressure):
 			s.setPaused(true, s.store.Stats())
-			return
+			return false
 		case ctx.Err() != nil:
-			return
+			return false
 		case errors.Is(err, triage.ErrScene), errors.Is(err, triage.ErrBands):
-			s.quarantine(path, err)
-			delete(attempts, e.Name())
+			s.quarantine(g.path, err)
+			delete(attempts, g.name)
 		default:
-			attempts[e.Name()]++
-			s.log.Warn("spool: scene failed", "file", path, "attempt", attempts[e.Name()], "err", err)
-			if attempts[e.Name()] >= s.cfg.MaxSceneAttempts {
-				s.quarantine(path, err)
-				delete(attempts, e.Name())
+			attempts[g.name]++
+			s.log.Warn("spool: scene failed", "file", g.path, "attempt", attempts[g.name], "err", err)
+			if attempts[g.name] >= s.cfg.MaxSceneAttempts {
+				s.quarantine(g.path, err)
+				delete(attempts, g.name)
 			}
 		}
 	}
+	return true
 }
 
 func (s *Service) setPaused(paused bool, st store.Stats) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skysieve/skysieve/triage"
 	"github.com/skysieve/skysieve/triage/synth"
 )
 
@@ -128,5 +129,63 @@ func TestBackPressurePausesIntake(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
 			t.Errorf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
 		}
+	}
+}
+
+// A spool backlog is triaged SpoolBacklog scenes at a time through one
+// pipeline: every readable scene's detections are stored (exactly those
+// triage finds for it alone), a scene triage refuses in the middle of a
+// group is quarantined with its reason and the rest of its group goes on.
+func TestSpoolBacklog(t *testing.T) {
+	requireTriage(t)
+	cfg, spool := intakeConfig(t)
+	cfg.SpoolBacklog = 3
+	now := time.Now()
+	tr, err := triage.New(cfg.Triage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	want := map[string]bool{}
+	for i := range 5 {
+		sc := synthScene(20+i, 96+32*i, now)
+		if i == 1 {
+			sc.Bands[4] = "thermal" // triage refuses it: no SWIR-1
+		} else {
+			res, err := tr.Triage(context.Background(), sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range res.Detections {
+				want[d.Record.ID] = true
+			}
+		}
+		spoolScene(t, spool, sc)
+	}
+	if len(want) == 0 {
+		t.Fatal("the scenes gave no detections: the test proves nothing")
+	}
+	rs := startService(t, cfg)
+	defer rs.stop(t)
+	waitFor(t, time.Minute, "the spool to empty", func() bool {
+		es, _ := os.ReadDir(spool)
+		return len(es) == 0
+	})
+	got, _ := queued(t, rs.s)
+	for id := range want {
+		if !got[id] {
+			t.Errorf("detection %s not stored", id)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d detections stored, want %d", len(got), len(want))
+	}
+	st := rs.s.Stats()
+	if st.ScenesIn != 4 || st.ScenesQuarantined != 1 {
+		t.Errorf("scenes in %d (want 4), quarantined %d (want 1)", st.ScenesIn, st.ScenesQuarantined)
+	}
+	reason, err := os.ReadFile(filepath.Join(cfg.DataDir, "quarantine", "it-021.skyscene.reason"))
+	if err != nil || !strings.Contains(string(reason), "swir1 is missing") {
+		t.Errorf("quarantine reason %q, %v", reason, err)
 	}
 }

@@ -22,6 +22,7 @@ var configKeys = map[string]func(c *Config, v any) error{
 	"quarantine_dir":           str(func(c *Config) *string { return &c.QuarantineDir }),
 	"spool_poll":               dur(func(c *Config) *time.Duration { return &c.SpoolPoll }),
 	"max_scene_attempts":       integer(func(c *Config) *int { return &c.MaxSceneAttempts }),
+	"spool_backlog":            integer(func(c *Config) *int { return &c.SpoolBacklog }),
 	"metrics_addr":             str(func(c *Config) *string { return &c.MetricsAddr }),
 	"housekeeping_every":       dur(func(c *Config) *time.Duration { return &c.HousekeepingEvery }),
 	"housekeeping_share":       float(func(c *Config) *float64 { return &c.HousekeepingShare }),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/skysieve/skysieve/downlink/record"
+	"github.com/skysieve/skysieve/triage/scene"
 	"github.com/skysieve/skysieve/triage/synth"
 )
 
@@ -83,67 +84,95 @@ func Evaluate(ctx context.Context, t *Triage, seed uint64, scenes int) (*EvalRep
 		Confusion: map[string]map[string]int{}, HardCases: map[string][2]int{}, ModelBytes: len(t.model.Bytes),
 		ModelVersion: t.model.Contract.ModelVersion}
 	classes := []string{record.ClassFire, record.ClassFlood, record.ClassVessel}
-	var actionable, actionableRight, actionableDiscarded int
+	var n evalCounts
 	var elapsed time.Duration
 	ts := t.model.Contract.TileSize
-	for i := 0; i < scenes; i++ {
-		s, truth := synth.Generate(synth.RandomSpec(synth.MixEval, seed, i))
+	// Scenes go through the pipeline evalChunk at a time, back to back, as
+	// a backlog of captures would.
+	for i0 := 0; i0 < scenes; i0 += evalChunk {
+		var jobs []SceneJob
+		var truths []*synth.Truth
+		for i := i0; i < min(i0+evalChunk, scenes); i++ {
+			s, truth := synth.Generate(synth.RandomSpec(synth.MixEval, seed, i))
+			jobs, truths = append(jobs, SceneJob{Scene: s, Water: truth}), append(truths, truth)
+		}
 		start := time.Now()
-		res, err := t.TriageWithWater(ctx, s, truth)
+		outs, err := t.TriageScenes(ctx, jobs)
 		if err != nil {
 			return nil, err
 		}
 		elapsed += time.Since(start)
-		rep.RawBytes += int64(s.Width) * int64(s.Height) * int64(len(s.Bands)) * 2
-		for _, d := range res.Detections {
-			b, err := record.Marshal(&d.Record)
-			if err != nil {
+		for k, o := range outs {
+			if o.Err != nil {
+				return nil, o.Err
+			}
+			if err := rep.add(&n, o.Result, jobs[k].Scene, truths[k], ts, classes); err != nil {
 				return nil, err
-			}
-			rep.KeptBytes += int64(len(b) + len(d.Chip))
-		}
-		for _, tr := range res.Tiles {
-			tt := truth.Label(tr.X0, tr.Y0, ts, ts)
-			rep.Tiles++
-			rep.TruthLabels[tt.Label]++
-			if rep.Confusion[tt.Label] == nil {
-				rep.Confusion[tt.Label] = map[string]int{}
-			}
-			rep.Confusion[tt.Label][tr.Decision]++
-			score(rep.PerClassStrict, classes, tt.Label, tr)
-			if tt.Ambiguous {
-				rep.AmbiguousTiles++
-				continue
-			}
-			score(rep.PerClass, classes, tt.Label, tr)
-			if tt.Actionable() {
-				actionable++
-				right := tr.Kept && tr.Decision == tt.Label
-				if right {
-					actionableRight++
-				}
-				if !tr.Kept {
-					actionableDiscarded++
-				}
-				for _, h := range tt.HardCases() {
-					v := rep.HardCases[h]
-					v[0]++
-					if right {
-						v[1]++
-					}
-					rep.HardCases[h] = v
-				}
 			}
 		}
 	}
 	finish(rep.PerClass)
 	finish(rep.PerClassStrict)
-	rep.ActionableRecall = ratio(actionableRight, actionable)
-	rep.FalseDiscardRate = float64(actionableDiscarded) / float64(max(actionable, 1))
-	rep.ActionableShare = float64(actionable) / float64(max(rep.Tiles, 1))
+	rep.ActionableRecall = ratio(n.right, n.actionable)
+	rep.FalseDiscardRate = float64(n.discarded) / float64(max(n.actionable, 1))
+	rep.ActionableShare = float64(n.actionable) / float64(max(rep.Tiles, 1))
 	rep.DataReduction = 1 - float64(rep.KeptBytes)/float64(rep.RawBytes)
 	rep.TilesPerSecond = float64(rep.Tiles) / elapsed.Seconds()
 	return rep, nil
+}
+
+// evalChunk is how many scenes Evaluate hands TriageScenes at a time.
+const evalChunk = 8
+
+// evalCounts are the actionable tiles seen, kept as their class, and
+// discarded.
+type evalCounts struct{ actionable, right, discarded int }
+
+// add scores one scene's result against its truth into rep and n.
+func (rep *EvalReport) add(n *evalCounts, res *Result, s *scene.Scene, truth *synth.Truth, ts int, classes []string) error {
+	rep.RawBytes += int64(s.Width) * int64(s.Height) * int64(len(s.Bands)) * 2
+	for _, d := range res.Detections {
+		b, err := record.Marshal(&d.Record)
+		if err != nil {
+			return err
+		}
+		rep.KeptBytes += int64(len(b) + len(d.Chip))
+	}
+	for _, tr := range res.Tiles {
+		tt := truth.Label(tr.X0, tr.Y0, ts, ts)
+		rep.Tiles++
+		rep.TruthLabels[tt.Label]++
+		if rep.Confusion[tt.Label] == nil {
+			rep.Confusion[tt.Label] = map[string]int{}
+		}
+		rep.Confusion[tt.Label][tr.Decision]++
+		score(rep.PerClassStrict, classes, tt.Label, tr)
+		if tt.Ambiguous {
+			rep.AmbiguousTiles++
+			continue
+		}
+		score(rep.PerClass, classes, tt.Label, tr)
+		if !tt.Actionable() {
+			continue
+		}
+		n.actionable++
+		right := tr.Kept && tr.Decision == tt.Label
+		if right {
+			n.right++
+		}
+		if !tr.Kept {
+			n.discarded++
+		}
+		for _, h := range tt.HardCases() {
+			v := rep.HardCases[h]
+			v[0]++
+			if right {
+				v[1]++
+			}
+			rep.HardCases[h] = v
+		}
+	}
+	return nil
 }
 
 // score counts one tile's truth label and decision into per-class metrics.

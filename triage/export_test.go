@@ -12,16 +12,15 @@ import (
 func (t *Triage) NormalisedBatches(s *scene.Scene) ([][]float32, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	bandIdx, err := t.checkScene(s)
+	j, err := t.newJob(s, nil)
 	if err != nil {
 		return nil, err
 	}
-	tiles := tileGrid(s.Width, s.Height, t.model.Contract.TileSize)
 	b := t.bufs[0]
 	var out [][]float32
-	for lo := 0; lo < len(tiles); lo += t.batch {
-		b.tiles = tiles[lo:min(lo+t.batch, len(tiles))]
-		t.fill(s, bandIdx, b, 0, len(b.tiles))
+	for lo := 0; lo < len(j.tiles); lo += t.batch {
+		b.job, b.lo, b.tiles = j, lo, j.tiles[lo:min(lo+t.batch, len(j.tiles))]
+		t.fill(b, 0, len(b.tiles))
 		out = append(out, slices.Clone(b.in.GetData()))
 	}
 	return out, nil

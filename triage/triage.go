@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/skysieve/skysieve/downlink/clock"
@@ -263,10 +264,33 @@ type batchBuf struct {
 	probs   *ort.Tensor[float32]
 	cloud   *ort.Tensor[float32]
 	session *ort.AdvancedSession
+	job     *sceneJob // whose tiles fill it
+	lo      int       // index in job.tiles of tiles[0]
 	tiles   []tileRef // which tiles fill it
 }
 
 type tileRef struct{ row, col, x0, y0 int }
+
+// sceneJob is one scene's passage through the pipeline: its tiles, the
+// slots their outcomes go to, and when its work began and ended.
+type sceneJob struct {
+	s       *scene.Scene
+	water   WaterLayer
+	bandIdx []int
+	tiles   []tileRef
+	res     *Result
+	dets    []*Detection // per tile, nil when discarded
+	now     time.Time    // the injected clock when the scene began
+	start   time.Time    // its first batch began filling (set by the filler)
+	left    atomic.Int64 // tiles not yet decided
+	end     atomic.Int64 // UnixNano when its last tile was decided
+}
+
+// span is a range of one scene's tiles, scored and waiting for decisions.
+type span struct {
+	j      *sceneJob
+	lo, hi int
+}
 
 // New loads ONNX Runtime and the model, checks the model keeps the
 // contract, and pre-allocates the tensors.
@@ -403,54 +427,139 @@ func (t *Triage) Triage(ctx context.Context, s *scene.Scene) (*Result, error) {
 }
 
 // TriageWithWater triages scene s using water as its reference water layer
-// (for example the synth.Truth of a generated scene). It cuts the scene
-// into tiles (the last row and column shifted inwards so the whole scene is
-// covered), runs them through the model in batches, decides per tile, and
-// returns the detections with their chips and a log of what was discarded
-// and why, which it also writes as one slog record.
+// (for example the synth.Truth of a generated scene; nil: none). It cuts
+// the scene into tiles (the last row and column shifted inwards so the
+// whole scene is covered), runs them through the model in batches, decides
+// per tile, and returns the detections with their chips and a log of what
+// was discarded and why, which it also writes as one slog record.
 func (t *Triage) TriageWithWater(ctx context.Context, s *scene.Scene, water WaterLayer) (*Result, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
 		return nil, ErrClosed
 	}
-	start := time.Now()
+	j, err := t.newJob(s, water)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.run(ctx, []*sceneJob{j}); err != nil {
+		return nil, err
+	}
+	return j.res, nil
+}
+
+// SceneJob is one scene for TriageScenes and the reference water layer to
+// judge it by (nil: the configured one).
+type SceneJob struct {
+	Scene *scene.Scene
+	Water WaterLayer
+}
+
+// SceneOutcome is one scene's result, or the error that refused it.
+type SceneOutcome struct {
+	Result *Result
+	Err    error
+}
+
+// TriageScenes triages scenes back to back through one pipeline: the next
+// scene's first batch is filled while the last batches of the one before
+// are scored and decided, so ONNX Runtime does not wait between scenes
+// (a backlog of captures, as in the flight spool). Each result is what
+// TriageWithWater would return for its scene, logged as one record in
+// scene order. A scene the contract refuses (ErrScene, ErrBands) gets its
+// error in its outcome and the others go on; a failure of the pipeline
+// itself (ctx ended, ONNX Runtime, a chip) returns as the error, with no
+// outcomes.
+func (t *Triage) TriageScenes(ctx context.Context, jobs []SceneJob) ([]SceneOutcome, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, ErrClosed
+	}
+	out := make([]SceneOutcome, len(jobs))
+	var run []*sceneJob
+	for i, sj := range jobs {
+		w := sj.Water
+		if w == nil {
+			w = t.water
+		}
+		j, err := t.newJob(sj.Scene, w)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		out[i].Result = j.res
+		run = append(run, j)
+	}
+	if err := t.run(ctx, run); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// newJob checks s against the contract and lays out its tiles.
+func (t *Triage) newJob(s *scene.Scene, water WaterLayer) (*sceneJob, error) {
 	bandIdx, err := t.checkScene(s)
 	if err != nil {
 		return nil, err
 	}
 	tiles := tileGrid(s.Width, s.Height, t.model.Contract.TileSize)
-	res := &Result{Tiles: make([]TileResult, len(tiles))}
-	res.Log = SceneLog{SceneID: s.ID, TilesIn: len(tiles), KeptByClass: map[string]int{}, Discarded: map[string]int{}}
-	now := t.cfg.Clock.Now()
-	// Decisions run beside inference (see infer); each tile's outcome has
-	// its own slot, so the result is in tile order whoever decided it.
-	dets := make([]*Detection, len(tiles))
-	decide := func(lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			d, err := t.settle(s, water, &res.Tiles[i], now)
-			if err != nil {
-				return err
-			}
-			dets[i] = d
-		}
+	j := &sceneJob{s: s, water: water, bandIdx: bandIdx, tiles: tiles,
+		res:  &Result{Tiles: make([]TileResult, len(tiles))},
+		dets: make([]*Detection, len(tiles)),
+	}
+	j.res.Log = SceneLog{SceneID: s.ID, TilesIn: len(tiles), KeptByClass: map[string]int{}, Discarded: map[string]int{}}
+	j.left.Store(int64(len(tiles)))
+	return j, nil
+}
+
+// run triages jobs through the pipeline, then gathers and logs each one's
+// result in order.
+func (t *Triage) run(ctx context.Context, jobs []*sceneJob) error {
+	if len(jobs) == 0 {
 		return nil
 	}
-	if err := t.infer(ctx, s, bandIdx, tiles, res.Tiles, decide); err != nil {
-		return nil, err
+	for _, j := range jobs {
+		j.now = t.cfg.Clock.Now()
 	}
-	for i, d := range dets {
-		if d == nil {
-			res.Log.Discarded[res.Tiles[i].Decision]++
-			continue
+	jobs[0].start = time.Now()
+	if err := t.infer(ctx, jobs); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		res := j.res
+		for i, d := range j.dets {
+			if d == nil {
+				res.Log.Discarded[res.Tiles[i].Decision]++
+				continue
+			}
+			res.Detections = append(res.Detections, *d)
+			res.Log.Kept++
+			res.Log.KeptByClass[d.Record.Class]++
 		}
-		res.Detections = append(res.Detections, *d)
-		res.Log.Kept++
-		res.Log.KeptByClass[d.Record.Class]++
+		j.dets = nil
+		res.Log.Duration = time.Unix(0, j.end.Load()).Sub(j.start)
+		t.log(ctx, res.Log)
 	}
-	res.Log.Duration = time.Since(start)
-	t.log(ctx, res.Log)
-	return res, nil
+	return nil
+}
+
+// decideSpan settles the tiles of sp, each into its own slot (so the result is
+// in tile order whoever decided it), and stamps the scene's end when its
+// last tile is done.
+func (t *Triage) decideSpan(sp span) error {
+	j := sp.j
+	for i := sp.lo; i < sp.hi; i++ {
+		d, err := t.settle(j.s, j.water, &j.res.Tiles[i], j.now)
+		if err != nil {
+			return err
+		}
+		j.dets[i] = d
+	}
+	if j.left.Add(-int64(sp.hi-sp.lo)) == 0 {
+		j.end.Store(time.Now().UnixNano())
+	}
+	return nil
 }
 
 // decideChunk is how many tiles the decision workers take at a time.
@@ -536,88 +645,99 @@ func tileGrid(w, h, tile int) []tileRef {
 	return out
 }
 
-// infer runs all tiles through the model and has decide called on every
-// tile range it scored, each once. ONNX Runtime runs on the calling
-// goroutine; one helper goroutine normalises the next batch into its
-// tensor meanwhile and, while it waits for a free tensor, decides the
-// tiles already scored. Only one goroutine works beside the runtime's
-// thread, so two cores are never asked for three threads' work (a filler
-// and a decider apart could both run while the runtime did). Once the last
-// batch is scored the caller decides beside the helper. On error nothing
-// runs decide after infer returns.
-func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles []tileRef, out []TileResult, decide func(lo, hi int) error) error {
+// infer runs every job's tiles through the model in batches (a batch
+// holds one scene's tiles) and has t.decideSpan called on every tile range it
+// scored, each once. ONNX Runtime runs on the calling goroutine; one
+// helper goroutine normalises the next batch into its tensor meanwhile
+// (crossing into the next scene as soon as a scene's last batch is filled)
+// and, while it waits for a free tensor, decides the tiles already scored.
+// Only one goroutine works beside the runtime's thread, so two cores are
+// never asked for three threads' work (a filler and a decider apart could
+// both run while the runtime did). Once the last batch is scored the
+// caller decides beside the helper. On error nothing decides after infer
+// returns.
+func (t *Triage) infer(ctx context.Context, jobs []*sceneJob) error {
+	spans := 0 // the most spans scoreAll can send: ready never blocks it
+	for _, j := range jobs {
+		spans += len(j.tiles)/decideChunk + (len(j.tiles)+t.batch-1)/t.batch
+	}
 	free := make(chan *batchBuf, len(t.bufs))
 	full := make(chan *batchBuf, len(t.bufs))
-	ready := make(chan [2]int, len(tiles)/decideChunk+len(t.bufs)+1)
+	ready := make(chan span, spans+1)
 	stop := make(chan struct{})
 	helped := make(chan error, 1)
 	free <- t.bufs[1]
 	// The first batch is filled by both goroutines, half each: nothing
 	// else can run until it is ready.
 	first := t.bufs[0]
-	first.tiles = tiles[:min(t.batch, len(tiles))]
+	first.job, first.lo, first.tiles = jobs[0], 0, jobs[0].tiles[:min(t.batch, len(jobs[0].tiles))]
 	half := (len(first.tiles) + 1) / 2
 	go func() {
 		var err error
-		take := func(c [2]int) {
+		take := func(sp span) {
 			if err == nil {
-				err = decide(c[0], c[1])
+				err = t.decideSpan(sp)
 			}
 		}
 		defer func() { helped <- err }()
-		for lo := 0; lo < len(tiles); lo += t.batch {
-			var b *batchBuf
-			if lo == 0 {
-				b = first
-				t.fill(s, bandIdx, b, half, len(b.tiles))
-			} else {
-				for b == nil {
-					// The runtime waits on the next batch, not on
-					// decisions: take a free tensor first.
-					select {
-					case b = <-free:
-						continue
-					default:
+		for ji, j := range jobs {
+			for lo := 0; lo < len(j.tiles); lo += t.batch {
+				var b *batchBuf
+				if ji == 0 && lo == 0 {
+					b = first
+					t.fill(b, half, len(b.tiles))
+				} else {
+					for b == nil {
+						// The runtime waits on the next batch, not on
+						// decisions: take a free tensor first.
+						select {
+						case b = <-free:
+							continue
+						default:
+						}
+						select {
+						case b = <-free:
+						case sp := <-ready:
+							take(sp)
+						case <-stop:
+							return
+						}
 					}
-					select {
-					case b = <-free:
-					case c := <-ready:
-						take(c)
-					case <-stop:
-						return
+					if lo == 0 {
+						j.start = time.Now()
 					}
+					b.job, b.lo, b.tiles = j, lo, j.tiles[lo:min(lo+t.batch, len(j.tiles))]
+					t.fill(b, 0, len(b.tiles))
 				}
-				b.tiles = tiles[lo:min(lo+t.batch, len(tiles))]
-				t.fill(s, bandIdx, b, 0, len(b.tiles))
-			}
-			select {
-			case full <- b:
-			case <-stop:
-				return
+				select {
+				case full <- b:
+				case <-stop:
+					return
+				}
 			}
 		}
 		close(full)
 		for {
 			select {
-			case c, ok := <-ready:
+			case sp, ok := <-ready:
 				if !ok {
 					return
 				}
-				take(c)
+				take(sp)
 			case <-stop:
 				return
 			}
 		}
 	}()
-	err := t.scoreAll(ctx, s, bandIdx, tiles, out, first, half, full, free, ready)
+	err := t.scoreAll(ctx, jobs, first, half, full, free, ready)
 	if err != nil {
 		close(stop)
 		<-helped
 		return err
 	}
 	close(ready)
-	for c := range ready {
-		if err = decide(c[0], c[1]); err != nil {
+	for sp := range ready {
+		if err = t.decideSpan(sp); err != nil {
 			close(stop)
 			break
 		}
@@ -629,12 +749,16 @@ func (t *Triage) infer(ctx context.Context, s *scene.Scene, bandIdx []int, tiles
 }
 
 // scoreAll fills its half of the first batch, then runs every filled batch
-// through ONNX Runtime, writes each tile's scores into out, hands the
-// tensor back to free and the scored tile ranges to ready.
-func (t *Triage) scoreAll(ctx context.Context, s *scene.Scene, bandIdx []int, tiles []tileRef, out []TileResult, first *batchBuf, half int, full <-chan *batchBuf, free chan<- *batchBuf, ready chan<- [2]int) error {
-	t.fill(s, bandIdx, first, 0, half)
+// through ONNX Runtime, writes each tile's scores into its job's result,
+// hands the tensor back to free and the scored tile ranges to ready.
+func (t *Triage) scoreAll(ctx context.Context, jobs []*sceneJob, first *batchBuf, half int, full <-chan *batchBuf, free chan<- *batchBuf, ready chan<- span) error {
+	t.fill(first, 0, half)
 	nc := len(t.model.Contract.Classes)
-	slab := make([]float32, len(tiles)*nc) // all tiles' probabilities, one allocation
+	var all int
+	for _, j := range jobs {
+		all += len(j.tiles)
+	}
+	slab := make([]float32, all*nc) // all tiles' probabilities, one allocation
 	done := 0
 	for b := range full {
 		if err := ctx.Err(); err != nil {
@@ -644,38 +768,39 @@ func (t *Triage) scoreAll(ctx context.Context, s *scene.Scene, bandIdx []int, ti
 			return fmt.Errorf("triage: ONNX Runtime run: %s", oneLine(err))
 		}
 		probs, cloud := b.probs.GetData(), b.cloud.GetData()
-		copy(slab[done*nc:], probs[:len(b.tiles)*nc])
+		j, lo, n := b.job, b.lo, len(b.tiles) // b is the helper's once handed back
+		copy(slab[done*nc:], probs[:n*nc])
 		for k, tr := range b.tiles {
-			out[done+k] = TileResult{
+			j.res.Tiles[lo+k] = TileResult{
 				Row: tr.row, Col: tr.col, X0: tr.x0, Y0: tr.y0,
 				Probs:            slab[(done+k)*nc : (done+k+1)*nc : (done+k+1)*nc],
 				CloudFraction:    cloud[k],
 				RefWaterFraction: -1,
 			}
 		}
-		n := len(b.tiles) // b is the helper's once handed back
 		free <- b
-		for lo := done; lo < done+n; lo += decideChunk {
-			ready <- [2]int{lo, min(lo+decideChunk, done+n)}
+		for c := lo; c < lo+n; c += decideChunk {
+			ready <- span{j, c, min(c+decideChunk, lo+n)}
 		}
 		done += n
 	}
-	if done != len(tiles) {
-		return fmt.Errorf("triage: %d of %d tiles inferred", done, len(tiles))
+	if done != all {
+		return fmt.Errorf("triage: %d of %d tiles inferred", done, all)
 	}
 	return nil
 }
 
 // fill normalises b's tiles k0..k1-1 into its input tensor; the call that
 // fills the last tile also zero-pads a short batch.
-func (t *Triage) fill(s *scene.Scene, bandIdx []int, b *batchBuf, k0, k1 int) {
+func (t *Triage) fill(b *batchBuf, k0, k1 int) {
 	c := t.model.Contract
 	ts := c.TileSize
+	s := b.job.s
 	x := b.in.GetData()
 	per := len(c.Bands) * ts * ts
 	// Band by band and row by row across the batch's tiles, so the scene
 	// is read in long runs (a batch's tiles sit side by side in it).
-	for bi, sb := range bandIdx {
+	for bi, sb := range b.job.bandIdx {
 		m, inv := c.Mean[bi], 1/c.Std[bi]
 		src := s.Data[sb]
 		for y := 0; y < ts; y++ {

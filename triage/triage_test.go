@@ -357,3 +357,83 @@ func TestTriageCancelled(t *testing.T) {
 		}
 	}
 }
+
+// TestTriageScenes: scenes triaged back to back through one pipeline come
+// out exactly as triaged one by one, whatever their sizes (short last
+// batches, a scene of one tile), with the configured water layer when a
+// job names none; a scene the contract refuses gets its own error and the
+// scenes after it are unchanged; a cancelled run returns the context's
+// error and leaves no goroutine behind.
+func TestTriageScenes(t *testing.T) {
+	tr := newTriage(t, func(c *triage.Config) { c.Logger = discardLogger() })
+	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	var jobs []triage.SceneJob
+	for i, wh := range [][2]int{{512, 512}, {100, 70}, {32, 32}, {256, 160}, {300, 300}} {
+		s, truth := synth.Generate(synth.Spec{Seed: uint64(40 + i), SceneID: "s" + string(rune('a'+i)), Satellite: "SKY-1", CaptureTime: at,
+			OceanFraction: 0.4, Width: wh[0], Height: wh[1], RandomFires: 2, RandomVessels: 3, RandomFloods: 1})
+		jobs = append(jobs, triage.SceneJob{Scene: s, Water: truth})
+	}
+	jobs[2].Water = nil // the configured layer: none here
+	bad, _ := synth.Generate(synth.Spec{Seed: 9, Width: 64, Height: 64, CaptureTime: at})
+	bad.Bands[5] = "thermal"
+	jobs = append(jobs[:3], append([]triage.SceneJob{{Scene: bad}}, jobs[3:]...)...)
+
+	got, err := tr.TriageScenes(context.Background(), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(jobs) {
+		t.Fatalf("%d outcomes for %d jobs", len(got), len(jobs))
+	}
+	kept := 0
+	for i, j := range jobs {
+		want, werr := tr.TriageWithWater(context.Background(), j.Scene, j.Water)
+		if werr != nil {
+			if !errors.Is(got[i].Err, triage.ErrBands) || got[i].Result != nil {
+				t.Errorf("job %d: outcome %+v, want ErrBands as alone (%v)", i, got[i], werr)
+			}
+			continue
+		}
+		g := got[i].Result
+		if got[i].Err != nil || g == nil {
+			t.Fatalf("job %d: outcome %+v", i, got[i])
+		}
+		if len(g.Tiles) != len(want.Tiles) || len(g.Detections) != len(want.Detections) {
+			t.Fatalf("job %d: %d tiles, %d detections; alone %d, %d", i, len(g.Tiles), len(g.Detections), len(want.Tiles), len(want.Detections))
+		}
+		for k := range want.Tiles {
+			a, b := g.Tiles[k], want.Tiles[k]
+			if a.Row != b.Row || a.Col != b.Col || a.Decision != b.Decision || a.Kept != b.Kept || a.Confidence != b.Confidence || a.CloudFraction != b.CloudFraction {
+				t.Errorf("job %d tile %d: %+v in the run, %+v alone", i, k, a, b)
+			}
+		}
+		for k := range want.Detections {
+			if g.Detections[k].Record.ID != want.Detections[k].Record.ID || !bytes.Equal(g.Detections[k].Chip, want.Detections[k].Chip) {
+				t.Errorf("job %d detection %d: %s in the run, %s alone", i, k, g.Detections[k].Record.ID, want.Detections[k].Record.ID)
+			}
+		}
+		if g.Log.TilesIn != len(g.Tiles) || g.Log.Kept != len(g.Detections) || g.Log.Duration <= 0 {
+			t.Errorf("job %d: log %+v", i, g.Log)
+		}
+		kept += len(g.Detections)
+	}
+	if kept == 0 {
+		t.Fatal("no detections at all: the comparison proves nothing")
+	}
+
+	base := runtime.NumGoroutine()
+	for _, n := range []int{0, 5, 17, 20} { // 16 batches in the first scene
+		if _, err := tr.TriageScenes(&cancelAfter{context.Background(), n}, jobs); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled after %d batches: err %v, want context.Canceled", n, err)
+		}
+	}
+	for i := 0; runtime.NumGoroutine() > base && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > base {
+		t.Errorf("%d goroutines after the cancelled runs, %d before", g, base)
+	}
+	if out, err := tr.TriageScenes(context.Background(), nil); err != nil || len(out) != 0 {
+		t.Errorf("no jobs: %v, %v", out, err)
+	}
+}

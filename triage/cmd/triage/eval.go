@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/triage"
 	"github.com/skysieve/skysieve/triage/scene"
@@ -51,7 +52,12 @@ func init() {
 			if !cmd.Flags().Changed("seed") {
 				return fmt.Errorf("eval: --seed is required (any seed but the model's training seed)")
 			}
-			t, err := triage.New(f.config(io.Discard))
+			c := f.config(io.Discard)
+			// A fixed "now" (the end of the eval scenes' year): each
+			// detection's freshness, and so its record, is the same
+			// whenever the eval runs.
+			c.Clock = clock.NewVirtual(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+			t, err := triage.New(c)
 			if err != nil {
 				return err
 			}
