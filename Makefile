@@ -54,9 +54,9 @@ run: build
 test: fuzz-short test-arm64 test-go test-race
 
 # The triage pipeline's goroutines (fill, inference, decisions) under the
-# race detector, on scenes of one and of several batches.
+# race detector, on scenes of one and of several batches and on backlogs.
 test-race: ort landsat
-	$(GO) test -race -count=1 -run '^(TestTriageScene|TestTriageCancelled|TestLandsatOlinda)$$' ./triage
+	$(GO) test -race -count=1 -run '^(TestTriageScene|TestTriageScenes|TestTriageCancelled|TestLandsatOlinda)$$' ./triage
 
 test-go: ort landsat
 	@mkdir -p out

@@ -20,6 +20,8 @@ func TestLoadConfigNamesBadKeyAndValue(t *testing.T) {
 		{"spool_poll", "soon", `spool_poll = soon`},
 		{"spool_poll", "-1s", `spool_poll = -1s`},
 		{"max_scene_attempts", "many", "max_scene_attempts = many"},
+		{"spool_backlog", -1, "spool_backlog = -1: must be 1..64"},
+		{"spool_backlog", 1000, "spool_backlog = 1000"},
 		{"plan.confidence", 1.5, "plan.confidence = 1.5"},
 		{"plan.feedback_confidence", 0.3, "plan.feedback_confidence = 0.3"},
 		{"plan.feedback_delay", "-1s", "plan.feedback_delay = -1s"},

@@ -7,8 +7,10 @@
 //
 // Intake. Scenes arrive in a spool folder (Config.SpoolDir, scanned every
 // SpoolPoll; the camera writes under a .tmp or hidden name and renames) or
-// through Submit. Each scene is triaged (package triage) and its detections
-// are put in the store (package flight/store) as one item each: the encoded
+// through Submit. Each scene is triaged (package triage; a spool backlog
+// goes SpoolBacklog scenes at a time through one pipeline,
+// triage.TriageScenes, so ONNX Runtime does not wait between scenes) and
+// its detections are put in the store (package flight/store) as one item each: the encoded
 // record and the evidence chip, sharing the detection id. A spool file is
 // removed only after the store has made its detections durable; a crash in
 // between re-triages it, and stable detection ids make the re-put a no-op.

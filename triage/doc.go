@@ -26,7 +26,11 @@
 // tensors; Triage(ctx, scene) normalises the next batch of tiles while ONNX
 // Runtime runs the current one, and decides each scored batch on the other
 // core. The first batch is filled, and the last decided, by two goroutines,
-// since nothing else can overlap them. Per tile: at least CloudDiscardFraction
+// since nothing else can overlap them. TriageScenes takes a backlog of
+// scenes (the flight spool's, the eval's) through one pipeline, the next
+// scene's first batch filled while the last ones of the scene before are
+// scored and decided, so only the backlog's first head and last tail are
+// not overlapped; each scene's result is what Triage gives. Per tile: at least CloudDiscardFraction
 // cloud is discarded, unless the model calls fire there and a pixel passes
 // the hot check (a fire seen through a gap in the cloud); otherwise the most
 // confident of fire, vessel and flood at or above its threshold (defaults,
