@@ -551,9 +551,9 @@ func (t *Triage) run(ctx context.Context, jobs []*sceneJob) error {
 	return nil
 }
 
-// decideSpan settles the tiles of sp, each into its own slot (so the result is
-// in tile order whoever decided it), and stamps the scene's end when its
-// last tile is done.
+// decideSpan settles the tiles of sp, each into its own slot (so the
+// result is in tile order whoever decided it), and stamps the scene's end
+// when its last tile is done.
 func (t *Triage) decideSpan(sp span) error {
 	j := sp.j
 	for i := sp.lo; i < sp.hi; i++ {
@@ -653,8 +653,8 @@ func tileGrid(w, h, tile int) []tileRef {
 }
 
 // infer runs every job's tiles through the model in batches (a batch
-// holds one scene's tiles) and has t.decideSpan called on every tile range it
-// scored, each once. ONNX Runtime runs on the calling goroutine; one
+// holds one scene's tiles) and has t.decideSpan called on every tile range
+// it scored, each once. ONNX Runtime runs on the calling goroutine; one
 // helper goroutine normalises the next batch into its tensor meanwhile
 // (crossing into the next scene as soon as a scene's last batch is filled)
 // and, while it waits for a free tensor, decides the tiles already scored.
@@ -686,29 +686,35 @@ func (t *Triage) infer(ctx context.Context, jobs []*sceneJob) error {
 				err = t.decideSpan(sp)
 			}
 		}
+		// freeBuf waits for a free tensor, deciding scored tiles meanwhile;
+		// nil once stopped. The runtime waits on the next batch, not on
+		// decisions: a free tensor is taken first.
+		freeBuf := func() *batchBuf {
+			for {
+				select {
+				case b := <-free:
+					return b
+				default:
+				}
+				select {
+				case b := <-free:
+					return b
+				case sp := <-ready:
+					take(sp)
+				case <-stop:
+					return nil
+				}
+			}
+		}
 		defer func() { helped <- err }()
 		for ji, j := range jobs {
 			for lo := 0; lo < len(j.tiles); lo += t.batch {
-				var b *batchBuf
+				b := first
 				if ji == 0 && lo == 0 {
-					b = first
 					t.fill(b, half, len(b.tiles))
 				} else {
-					for b == nil {
-						// The runtime waits on the next batch, not on
-						// decisions: take a free tensor first.
-						select {
-						case b = <-free:
-							continue
-						default:
-						}
-						select {
-						case b = <-free:
-						case sp := <-ready:
-							take(sp)
-						case <-stop:
-							return
-						}
+					if b = freeBuf(); b == nil {
+						return
 					}
 					if lo == 0 {
 						j.start = time.Now()
