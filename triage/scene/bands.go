@@ -37,3 +37,29 @@ func (s *Scene) RequireBands(names ...string) error {
 	return fmt.Errorf("%w: scene %q has [%s], want [%s]: %s", ErrBands, s.ID,
 		strings.Join(s.Bands, " "), strings.Join(names, " "), strings.Join(parts, "; "))
 }
+
+// checkRequired fails with ErrBands naming the first of required missing
+// from have (WithRequiredBands), before any pixel is decoded.
+func checkRequired(have, required []string) error {
+	for _, r := range required {
+		if !slices.Contains(have, r) {
+			return fmt.Errorf("%w: the file's bands are [%s], the required band %s is missing", ErrBands, strings.Join(have, " "), r)
+		}
+	}
+	return nil
+}
+
+// overBudget is the ErrTooLarge of a read whose cost, computed from the
+// header, passes WithMaxBytes; parts names what the bytes are for.
+func overBudget(what string, costBytes, budgetBytes int64, parts string) error {
+	return fmt.Errorf("%w: %s needs %s to read (%s), over the memory budget of %s (WithMaxBytes)",
+		ErrTooLarge, what, sizeText(costBytes), parts, sizeText(budgetBytes))
+}
+
+// sizeText is n bytes in MiB (or bytes when small), for error messages.
+func sizeText(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}

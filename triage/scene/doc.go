@@ -48,9 +48,20 @@
 // Every size, count and offset in a file is checked against the file length
 // and a sample cap (WithMaxSamples, default DefaultMaxSamples) before
 // anything is allocated, and each strip or tile must be able to decode to
-// its size (deflate expands at most 1032:1, LZW 2560:1); a truncated, lying or unsupported file
+// its size (deflate expands at most 1032:1, LZW 2560:1). A tile side may
+// not pass its image's side (rounded up to 16) by more than 1024 pixels.
+// Both readers work to a memory budget (WithMaxBytes, default
+// DefaultMaxBytes): the cost of the whole read, float32 planes plus every
+// buffer, offset table and decoder, is computed from the header and
+// checked before the first large allocation, so a decompression bomb (a
+// half-megabyte file claiming a 16384×16384 image) is refused with
+// ErrTooLarge naming its cost and the budget, having allocated nothing
+// much. Compressed bytes past the most a chunk's decoded size can take are
+// never read. WithRequiredBands checks a model's band contract against
+// the header, before decoding. A truncated, lying or unsupported file
 // fails with an error wrapping ErrCorrupt, ErrTooLarge, ErrUnsupported,
-// ErrCRS or ErrFormat and naming the problem, never a panic.
+// ErrBands, ErrCRS or ErrFormat and naming the problem, never a panic.
+// Package scenetest builds such bombs for tests.
 //
 // # Native scene format, version 1
 //

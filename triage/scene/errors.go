@@ -15,8 +15,9 @@ var (
 	// ErrUnsupported: a well-formed file uses a feature this package does
 	// not read (sample type, compression, predictor, projection...).
 	ErrUnsupported = errors.New("scene: unsupported feature")
-	// ErrTooLarge: the image exceeds the sample cap (WithMaxSamples) or is
-	// larger than the file could possibly hold.
+	// ErrTooLarge: the image exceeds the sample cap (WithMaxSamples) or
+	// the memory budget (WithMaxBytes), or is larger than the file could
+	// possibly hold.
 	ErrTooLarge = errors.New("scene: image too large")
 	// ErrInvalidScene: a Scene value is inconsistent (sizes, bands, values).
 	ErrInvalidScene = errors.New("scene: invalid scene")
@@ -24,7 +25,8 @@ var (
 	ErrCRS = errors.New("scene: unusable georeference")
 	// ErrOutOfRange: a coordinate lies outside what the projection covers.
 	ErrOutOfRange = errors.New("scene: coordinate out of range")
-	// ErrBands: a scene's bands are not the ones required (RequireBands).
+	// ErrBands: a scene's bands are not the ones required (RequireBands,
+	// WithRequiredBands).
 	ErrBands = errors.New("scene: band mismatch")
 	// ErrCalibration: DN samples need a calibration that was not given or
 	// does not match the band count.

@@ -19,6 +19,13 @@ const (
 	lzwMaxRatio = 2560
 	// maxChunkSide bounds tile sides; real files use 256 or 512.
 	maxChunkSide = 1 << 16
+	// maxTileOverhang: a tile side may pass its image's side rounded up to
+	// TIFF's multiple of 16 only up to this (writers use one tile size,
+	// 256 or 512, for small images too); beyond it the tile buffer would
+	// be mostly padding.
+	maxTileOverhang = 1024
+	// decoderStateBytes covers the LZW table and the zlib reader.
+	decoderStateBytes = 64 << 10
 )
 
 // tiffLayout is everything about the pixel data of the first IFD.
@@ -32,6 +39,9 @@ type tiffLayout struct {
 	tiled           bool
 	chunkW, chunkH  int // tile size, or width × rows per strip
 	across, down    int // chunks per row of chunks and per column
+	chunkCount      int // across × down, × spp when planar
+	kind            string
+	offTag, cntTag  uint16
 	offsets, counts []uint64
 }
 
@@ -44,7 +54,8 @@ type tiffLayout struct {
 // named by WithBandNames or by default DefaultBands for six bands, else
 // "b1", "b2", .... Capture time comes from WithCaptureTime or the TIFF
 // DateTime tag (taken as UTC). Every size, count and offset is checked
-// against the file length and WithMaxSamples before allocation.
+// against the file length, WithMaxSamples and WithMaxBytes before
+// allocation, and the bands against WithRequiredBands before decoding.
 func ReadGeoTIFF(r io.ReaderAt, size int64, opts ...Option) (*Scene, error) {
 	o := buildOptions(opts)
 	f, err := openTIFF(r, size)
@@ -65,6 +76,15 @@ func ReadGeoTIFF(r io.ReaderAt, size int64, opts ...Option) (*Scene, error) {
 	}
 	bands, err := bandNamesFor(o, lay.spp)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRequired(bands, o.required); err != nil {
+		return nil, err
+	}
+	if err := lay.checkBudget(o.maxBytes); err != nil {
+		return nil, err
+	}
+	if err := f.chunkTables(lay); err != nil {
 		return nil, err
 	}
 	s := &Scene{
@@ -198,18 +218,18 @@ func (f *tiffFile) layout(maxSamples int64) (*tiffLayout, error) {
 	if l.predictor != predictorNone && l.predictor != predictorHorizontal {
 		return nil, fmt.Errorf("%w: predictor %d (want 1 none or 2 horizontal)", ErrUnsupported, l.predictor)
 	}
-	if err := f.chunks(l); err != nil {
+	if err := f.chunkGeometry(l); err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
-// chunks reads the strip or tile geometry, offsets and byte counts, and
-// checks them against the file.
-func (f *tiffFile) chunks(l *tiffLayout) error {
-	offTag, cntTag, kind := uint16(tagStripOffsets), uint16(tagStripByteCounts), "strip"
+// chunkGeometry reads the strip or tile geometry and checks it against the
+// image and the offsets and byte counts tags' lengths, reading no table.
+func (f *tiffFile) chunkGeometry(l *tiffLayout) error {
+	l.offTag, l.cntTag, l.kind = tagStripOffsets, tagStripByteCounts, "strip"
 	if _, ok := f.entries[tagTileWidth]; ok {
-		l.tiled, offTag, cntTag, kind = true, tagTileOffsets, tagTileByteCounts, "tile"
+		l.tiled, l.offTag, l.cntTag, l.kind = true, tagTileOffsets, tagTileByteCounts, "tile"
 		tw, err := f.uint(tagTileWidth, 0)
 		if err != nil {
 			return err
@@ -220,6 +240,10 @@ func (f *tiffFile) chunks(l *tiffLayout) error {
 		}
 		if tw == 0 || th == 0 || tw > maxChunkSide || th > maxChunkSide {
 			return fmt.Errorf("%w: tile size %dx%d", ErrCorrupt, tw, th)
+		}
+		if tw > tileSideLimit(l.width) || th > tileSideLimit(l.height) {
+			return fmt.Errorf("%w: tile size %dx%d for a %dx%d image (a tile side may reach the image side rounded up to 16, or %d)",
+				ErrCorrupt, tw, th, l.width, l.height, maxTileOverhang)
 		}
 		l.chunkW, l.chunkH = int(tw), int(th)
 	} else {
@@ -234,24 +258,59 @@ func (f *tiffFile) chunks(l *tiffLayout) error {
 	}
 	l.across = (l.width + l.chunkW - 1) / l.chunkW
 	l.down = (l.height + l.chunkH - 1) / l.chunkH
-	want := l.across * l.down
+	l.chunkCount = l.across * l.down
 	if l.planar {
-		want *= l.spp
+		l.chunkCount *= l.spp
 	}
+	for _, tag := range []uint16{l.offTag, l.cntTag} {
+		te, ok := f.entries[tag]
+		if !ok {
+			return fmt.Errorf("%w: no %s offsets or byte counts tag (%d)", ErrCorrupt, l.kind, tag)
+		}
+		if te.count != uint64(l.chunkCount) {
+			return fmt.Errorf("%w: tag %d holds %d %s entries, want %d", ErrCorrupt, tag, te.count, l.kind, l.chunkCount)
+		}
+	}
+	return nil
+}
+
+// tileSideLimit is the largest tile side accepted for an image side.
+func tileSideLimit(side int) uint64 {
+	return uint64(max((side+15)/16*16, maxTileOverhang))
+}
+
+// checkBudget computes everything a read of l allocates (planes, chunk
+// buffers, offset tables, conversion tables, decoder state) and fails with
+// ErrTooLarge if it passes maxBytes.
+func (l *tiffLayout) checkBudget(maxBytes int64) error {
+	planes := int64(l.width) * int64(l.height) * int64(l.spp) * 4
+	chunk := int64(l.chunkBytes())
+	buffers := chunk + int64(srcBound(l.compression, uint64(chunk)))
+	// Each of the two tags: up to 8 bytes per value read, 8 per uint64.
+	tables := int64(l.chunkCount) * 32
+	other := int64(l.spp)*256*4 + decoderStateBytes
+	if cost := planes + buffers + tables + other; cost > maxBytes {
+		return overBudget(fmt.Sprintf("a %dx%d×%d image of %d-bit samples", l.width, l.height, l.spp, 8*l.bytesPerSample),
+			cost, maxBytes, fmt.Sprintf("float32 planes %s, %s buffers %s, %d %s offsets %s",
+				sizeText(planes), l.kind, sizeText(buffers), l.chunkCount, l.kind, sizeText(tables)))
+	}
+	return nil
+}
+
+// chunkTables reads the offsets and byte counts (their lengths checked by
+// chunkGeometry, their cost by checkBudget) and checks them against the
+// file.
+func (f *tiffFile) chunkTables(l *tiffLayout) error {
 	var err error
-	var ok bool
-	if l.offsets, ok, err = f.uints(offTag); err != nil {
+	if l.offsets, _, err = f.uints(l.offTag); err != nil {
 		return err
-	} else if !ok {
-		return fmt.Errorf("%w: no %s offsets tag (%d)", ErrCorrupt, kind, offTag)
 	}
-	if l.counts, ok, err = f.uints(cntTag); err != nil {
+	if l.counts, _, err = f.uints(l.cntTag); err != nil {
 		return err
-	} else if !ok {
-		return fmt.Errorf("%w: no %s byte counts tag (%d)", ErrCorrupt, kind, cntTag)
 	}
-	if len(l.offsets) != want || len(l.counts) != want {
-		return fmt.Errorf("%w: %d %s offsets and %d byte counts, want %d", ErrCorrupt, len(l.offsets), kind, len(l.counts), want)
+	kind := l.kind
+	if len(l.offsets) != l.chunkCount || len(l.counts) != l.chunkCount {
+		return fmt.Errorf("%w: %d %s offsets and %d byte counts, want %d", ErrCorrupt, len(l.offsets), kind, len(l.counts), l.chunkCount)
 	}
 	var total uint64
 	for i := range l.offsets {
@@ -270,6 +329,19 @@ func (f *tiffFile) chunks(l *tiffLayout) error {
 		}
 	}
 	return nil
+}
+
+// srcBound is the most compressed bytes a chunk that decodes to need bytes
+// can take (deflate's stored blocks, LZW's 12-bit codes, with margin);
+// bytes past it are never read, so a lying byte count costs no memory.
+func srcBound(compression, need uint64) uint64 {
+	switch compression {
+	case compressionDeflate, compressionDeflateZ:
+		return need + need/16 + 1024
+	case compressionLZW:
+		return need + need/2 + need/64 + 1024
+	}
+	return need
 }
 
 // maxDecodedBytes is the most that compressedBytes can decode to.
@@ -308,11 +380,9 @@ func (l *tiffLayout) chunkNeed(i int) int {
 }
 
 // decode decompresses every chunk and writes calibrated samples into out.
+// Its buffers are the ones checkBudget counted.
 func (f *tiffFile) decode(l *tiffLayout, cal Calibration, out [][]float32) error {
-	kind := "strip"
-	if l.tiled {
-		kind = "tile"
-	}
+	kind := l.kind
 	buf := make([]byte, l.chunkBytes())
 	// 8-bit samples convert through a table per band.
 	var luts [][256]float32
@@ -325,6 +395,7 @@ func (f *tiffFile) decode(l *tiffLayout, cal Calibration, out [][]float32) error
 		}
 	}
 	var src []byte
+	var dec decompressor
 	perPlane := l.across * l.down
 	spc := l.samplesPerChunkPixel()
 	rowBytes := l.chunkW * spc * l.bytesPerSample
@@ -337,14 +408,15 @@ func (f *tiffFile) decode(l *tiffLayout, cal Calibration, out [][]float32) error
 		y0 := (idx / l.across) * l.chunkH
 		rows := min(l.chunkH, l.height-y0)
 		need := l.chunkNeed(i)
-		if uint64(cap(src)) < l.counts[i] {
-			src = make([]byte, l.counts[i])
+		n := min(l.counts[i], srcBound(l.compression, uint64(need)))
+		if uint64(cap(src)) < n {
+			src = make([]byte, n, srcBound(l.compression, uint64(l.chunkBytes())))
 		}
-		src = src[:l.counts[i]]
+		src = src[:n]
 		if err := f.readAt(src, l.offsets[i], fmt.Sprintf("%s %d", kind, i)); err != nil {
 			return err
 		}
-		if err := decompress(l.compression, src, buf[:need]); err != nil {
+		if err := dec.decompress(l.compression, src, buf[:need]); err != nil {
 			return fmt.Errorf("%w: %s %d: %w", ErrCorrupt, kind, i, err)
 		}
 		if l.predictor == predictorHorizontal {
@@ -380,8 +452,15 @@ func (f *tiffFile) decode(l *tiffLayout, cal Calibration, out [][]float32) error
 	return nil
 }
 
+// decompressor keeps one zlib reader and one LZW table for all the
+// chunks of an image, so decoding allocates them once.
+type decompressor struct {
+	zr  io.ReadCloser
+	lzw *lzwTable
+}
+
 // decompress fills dst exactly from src or fails naming the shortfall.
-func decompress(method uint64, src, dst []byte) error {
+func (d *decompressor) decompress(method uint64, src, dst []byte) error {
 	switch method {
 	case compressionNone:
 		if len(src) < len(dst) {
@@ -389,15 +468,23 @@ func decompress(method uint64, src, dst []byte) error {
 		}
 		copy(dst, src)
 	case compressionDeflate, compressionDeflateZ:
-		zr, err := zlib.NewReader(bytes.NewReader(src))
+		var err error
+		if d.zr == nil {
+			d.zr, err = zlib.NewReader(bytes.NewReader(src))
+		} else {
+			err = d.zr.(zlib.Resetter).Reset(bytes.NewReader(src), nil)
+		}
 		if err != nil {
 			return fmt.Errorf("deflate: %w", err)
 		}
-		if n, err := io.ReadFull(zr, dst); err != nil {
+		if n, err := io.ReadFull(d.zr, dst); err != nil {
 			return fmt.Errorf("deflate data ends after %d of %d bytes: %w", n, len(dst), err)
 		}
 	case compressionLZW:
-		n, err := lzwDecode(src, dst)
+		if d.lzw == nil {
+			d.lzw = newLZWTable()
+		}
+		n, err := lzwDecode(d.lzw, src, dst)
 		if err != nil {
 			return fmt.Errorf("after %d of %d bytes: %w", n, len(dst), err)
 		}

@@ -26,16 +26,22 @@ type lzwTable struct {
 	scratch [lzwMaxCodes]byte
 }
 
-// lzwDecode decodes src into dst until dst is full, an end code arrives or
-// src runs out. It returns how many bytes it wrote; output beyond len(dst)
-// is dropped, so it never allocates beyond its fixed table.
-func lzwDecode(src, dst []byte) (int, error) {
+// newLZWTable returns a table with the 256 single-byte codes defined;
+// lzwDecode only ever redefines the codes above them.
+func newLZWTable() *lzwTable {
 	t := new(lzwTable)
 	for i := range 256 {
 		t.suffix[i] = byte(i)
 		t.first[i] = byte(i)
 		t.length[i] = 1
 	}
+	return t
+}
+
+// lzwDecode decodes src into dst with table t until dst is full, an end
+// code arrives or src runs out. It returns how many bytes it wrote; output
+// beyond len(dst) is dropped, so it never allocates.
+func lzwDecode(t *lzwTable, src, dst []byte) (int, error) {
 	var bits uint32
 	nBits, pos, width, next, prev, out := 0, 0, 9, lzwFirst, -1, 0
 	for out < len(dst) {

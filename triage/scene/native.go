@@ -153,8 +153,10 @@ func WriteFile(path string, s *Scene) error {
 // Read decodes one scene in the native format from r. Every length is
 // checked before use and memory grows only as bytes actually arrive, so a
 // truncated or lying stream fails with ErrCorrupt, ErrChecksum or
-// ErrTooLarge (cap: WithMaxSamples) without a large allocation. Options
-// other than WithMaxSamples are ignored: the file carries its own metadata.
+// ErrTooLarge (WithMaxSamples, and WithMaxBytes for the planes and the
+// read buffer) without a large allocation; a header lacking a band of
+// WithRequiredBands fails with ErrBands before any plane is read. Other
+// options are ignored: the file carries its own metadata.
 func Read(r io.Reader, opts ...Option) (*Scene, error) {
 	o := buildOptions(opts)
 	var prefix [nativePrefixBytes]byte
@@ -190,6 +192,16 @@ func Read(r io.Reader, opts ...Option) (*Scene, error) {
 	}
 	if samples := int64(s.Width) * int64(s.Height) * int64(len(s.Bands)); samples > o.maxSamples {
 		return nil, fmt.Errorf("%w: %dx%d×%d samples exceed the cap of %d", ErrTooLarge, s.Width, s.Height, len(s.Bands), o.maxSamples)
+	}
+	if err := checkRequired(s.Bands, o.required); err != nil {
+		return nil, err
+	}
+	// The float32 planes, and one plane's raw bytes and CRC at a time.
+	planes := int64(s.Width) * int64(s.Height) * int64(len(s.Bands)) * 4
+	raw := 2*int64(s.Width)*int64(s.Height) + 4
+	if cost := planes + raw; cost > o.maxBytes {
+		return nil, overBudget(fmt.Sprintf("a %dx%d×%d native scene", s.Width, s.Height, len(s.Bands)),
+			cost, o.maxBytes, fmt.Sprintf("float32 planes %s, plane buffer %s", sizeText(planes), sizeText(raw)))
 	}
 	planeBytes := 2 * s.Width * s.Height
 	s.Data = make([][]float32, len(s.Bands))

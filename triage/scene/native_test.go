@@ -179,11 +179,11 @@ func TestReadLyingSizeUnderCapAllocatesLittle(t *testing.T) {
 	le.PutUint32(b[16:], 8000)
 	le.PutUint32(b[20:], 8000)
 	reheader(b)
-	// 8000×8000×6 samples are within a raised cap, but the stream holds a
-	// few kilobytes: Read must fail as truncated without allocating the
-	// claimed 768 MB.
+	// 8000×8000×6 samples are within a raised cap and budget, but the
+	// stream holds a few kilobytes: Read must fail as truncated without
+	// allocating the claimed 768 MB.
 	allocated := allocatedBytes(func() {
-		_, err := Read(bytes.NewReader(b), WithMaxSamples(1<<30))
+		_, err := Read(bytes.NewReader(b), WithMaxSamples(1<<30), WithMaxBytes(1<<32))
 		if !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("Read: %v, want ErrCorrupt", err)
 		}

@@ -68,6 +68,9 @@ func TestLibtiffFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := f.chunkTables(lay); err != nil {
+				t.Fatal(err)
+			}
 			out := make([][]float32, lay.spp)
 			for i := range out {
 				out[i] = make([]float32, lay.width*lay.height)

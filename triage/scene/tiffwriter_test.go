@@ -388,7 +388,7 @@ func TestLZWRoundTrip(t *testing.T) {
 			src[i] = byte(i/7) ^ byte(x>>29)
 		}
 		dst := make([]byte, n)
-		got, err := lzwDecode(lzwEncode(src), dst)
+		got, err := lzwDecode(newLZWTable(), lzwEncode(src), dst)
 		if err != nil || got != n || !bytes.Equal(dst, src) {
 			t.Fatalf("n=%d: decoded %d bytes, err %v, equal %v", n, got, err, bytes.Equal(dst, src))
 		}
