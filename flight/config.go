@@ -47,6 +47,30 @@ type Config struct {
 	// per second beside a transmitting radio.
 	SpoolBacklog int
 
+	// Spool hardening: when a spool file is taken, how much memory reading
+	// it may cost, and when intake resumes after back-pressure.
+	//
+	// SpoolSettle: a spool file is taken once its size and modification
+	// time have stayed the same for this long (on Clock), so a scene
+	// written in place under its final name is not read half-written. The
+	// recommended hand-off writes under a hidden, .tmp or .part name and
+	// renames: such a file is taken as soon as the rename is seen.
+	SpoolSettle time.Duration
+	// SpoolMaxSceneBytes is the memory budget of scene reading: the decoded
+	// float32 planes plus the reader's buffers (scene.WithMaxBytes) of one
+	// scene, and of all the scenes of a backlog group together. A scene
+	// over it is quarantined from its header, before decoding. The default,
+	// 64 MiB (a 1670×1670 six-band scene; 16 Mpx of one band), keeps
+	// flight within 256 MB of RSS: about 90 MB for ONNX Runtime, the model
+	// and the service, and the Go heap may grow to twice the live scenes
+	// before it collects.
+	SpoolMaxSceneBytes int64
+	// SpoolResumeBytes is intake's low watermark: after the store refused
+	// a scene for back-pressure, no refused scene is triaged again until
+	// the store holds fewer bytes than this. Default 90% of the store's
+	// high watermark.
+	SpoolResumeBytes int64
+
 	// Triage configures the onboard triage engine (model, thresholds,
 	// ONNX Runtime). Triager, when set, replaces the engine.
 	Triage  triage.Config
@@ -142,6 +166,8 @@ func DefaultConfig() Config {
 		SpoolPoll:            time.Second,
 		MaxSceneAttempts:     3,
 		SpoolBacklog:         4,
+		SpoolSettle:          DefaultSpoolSettle,
+		SpoolMaxSceneBytes:   DefaultSpoolMaxSceneBytes,
 		MetricsAddr:          defaultMetricsAddr,
 		HousekeepingEvery:    30 * time.Second,
 		HousekeepingShare:    0.01,
@@ -178,6 +204,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SpoolBacklog == 0 {
 		c.SpoolBacklog = d.SpoolBacklog
+	}
+	if c.SpoolSettle == 0 {
+		c.SpoolSettle = d.SpoolSettle
+	}
+	if c.SpoolMaxSceneBytes == 0 {
+		c.SpoolMaxSceneBytes = d.SpoolMaxSceneBytes
 	}
 	if c.HousekeepingShare == 0 {
 		c.HousekeepingShare = d.HousekeepingShare
@@ -243,6 +275,14 @@ func (c Config) Validate() error {
 		return badKey("max_scene_attempts", c.MaxSceneAttempts, "must be positive")
 	case c.SpoolBacklog <= 0 || c.SpoolBacklog > maxSpoolBacklog:
 		return badKey("spool_backlog", c.SpoolBacklog, fmt.Sprintf("must be 1..%d (scenes held in memory at once)", maxSpoolBacklog))
+	case c.SpoolSettle < 0:
+		return badKey("spool_settle", c.SpoolSettle, "must not be negative")
+	case c.SpoolMaxSceneBytes < minSpoolSceneBytes:
+		return badKey("spool_max_scene_bytes", c.SpoolMaxSceneBytes, fmt.Sprintf("must be at least %d (1 MiB)", minSpoolSceneBytes))
+	case c.SpoolResumeBytes < 0:
+		return badKey("spool_resume_bytes", c.SpoolResumeBytes, "must not be negative")
+	case c.SpoolResumeBytes > 0 && c.Store.HighWaterBytes > 0 && c.SpoolResumeBytes > c.Store.HighWaterBytes:
+		return badKey("spool_resume_bytes", c.SpoolResumeBytes, "must not pass store.high_water_bytes")
 	case c.HousekeepingEvery <= 0:
 		return badKey("housekeeping_every", c.HousekeepingEvery, "must be positive")
 	case !(c.HousekeepingShare > 0 && c.HousekeepingShare <= 1):
@@ -312,3 +352,10 @@ func planConfidence(c float64) float64 {
 // 4 Mbit/s, and large enough that the padding of its last symbol is about
 // one percent of it.
 const DefaultBundleMaxBytes = 96 << 10
+
+// Spool defaults (see Config.SpoolSettle and Config.SpoolMaxSceneBytes).
+const (
+	DefaultSpoolSettle        = 2 * time.Second
+	DefaultSpoolMaxSceneBytes = 64 << 20
+	minSpoolSceneBytes        = 1 << 20
+)

@@ -66,7 +66,7 @@ func TestSpoolQuarantineAndReTriage(t *testing.T) {
 	defer rs.stop(t)
 	waitFor(t, time.Minute, "the spool to settle", func() bool {
 		es, _ := os.ReadDir(spool)
-		return len(es) == 2
+		return len(es) == 2 && rs.s.Stats().ScenesQuarantined == 2
 	})
 	for _, name := range []string{"partial.tmp", ".hidden"} {
 		if !fileExists(filepath.Join(spool, name)) {

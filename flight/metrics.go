@@ -39,9 +39,11 @@ var (
 	descHardLimit   = desc("store_hard_limit_bytes", "Store hard limit.")
 	descFile        = desc("store_file_bytes", "Size of the store file.")
 	descDeleted     = desc("store_deleted_total", "Store deletions by reason over the file's life.", "reason")
-	descScenes      = desc("scenes_total", "Scenes by outcome: taken from the spool, triaged, quarantined.", "outcome")
+	descScenes      = desc("scenes_total", "Scenes by outcome: taken from the spool, triaged, quarantined, deferred by back-pressure.", "outcome")
 	descDetections  = desc("detections_stored_total", "Detections the store accepted, by kind: new, or a duplicate of one held.", "kind")
 	descPaused      = desc("intake_paused", "1 while intake is paused by store back-pressure.")
+	descStoreFail   = desc("intake_store_failing", "1 while intake is paused because the store cannot write.")
+	descStoreErrs   = desc("intake_store_errors_total", "Store write failures met by intake (scenes stay in the spool).")
 	descInContact   = desc("in_contact", "1 during a contact.")
 	descPasses      = desc("passes_total", "Contacts started.")
 	descFrames      = desc("frames_sent_total", "TM frames sent.")
@@ -57,7 +59,7 @@ var (
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descQueueItems, descQueueBytes, descStored, descHighWater, descHardLimit, descFile,
-		descDeleted, descScenes, descDetections, descPaused, descInContact, descPasses, descFrames, descBytesSent,
+		descDeleted, descScenes, descDetections, descPaused, descStoreFail, descStoreErrs, descInContact, descPasses, descFrames, descBytesSent,
 		descSymbols, descReports, descAcked, descHousekeeper, descRadioErrors, descTriageSecs} {
 		ch <- d
 	}
@@ -94,9 +96,12 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	c(descScenes, st.ScenesIn, "spooled")
 	c(descScenes, st.ScenesTriaged, "triaged")
 	c(descScenes, st.ScenesQuarantined, "quarantined")
+	c(descScenes, st.ScenesDeferred, "deferred")
 	c(descDetections, st.DetectionsStored-st.Duplicates, "new")
 	c(descDetections, st.Duplicates, "duplicate")
 	g(descPaused, b(st.IntakePaused))
+	g(descStoreFail, b(st.IntakeStoreFailing))
+	c(descStoreErrs, st.IntakeStoreErrors)
 	g(descInContact, b(st.InContact))
 	c(descPasses, st.Passes)
 	c(descFrames, st.FramesSent)

@@ -34,8 +34,13 @@ type Service struct {
 	sender      *link.Sender
 	metrics     *metrics
 
-	intakePaused atomic.Bool
-	stats        counters
+	intakePaused       atomic.Bool
+	intakeStoreFailing atomic.Bool
+	stats              counters
+	// rename and putBatch are os.Rename and the store's PutBatch; tests
+	// replace them to inject cross-device renames and store failures.
+	rename   func(oldpath, newpath string) error
+	putBatch func(ctx context.Context, items []store.Item) []error
 
 	mu          sync.Mutex
 	contacts    []plan.Contact
@@ -98,6 +103,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("flight: open store in data_dir %s: %w", cfg.DataDir, err)
 	}
 	s.store = st
+	s.rename, s.putBatch = os.Rename, st.PutBatch
 	fail := func(err error) (*Service, error) {
 		s.closeAll()
 		return nil, err
