@@ -164,4 +164,3 @@ func (s *Service) priorityClass(class string) int {
 	}
 	return s.cfg.DefaultPriorityClass
 }
-
