@@ -55,8 +55,9 @@
 // ErrBackPressure: intake must slow down, and nothing is dropped silently.
 // Urgent items (PriorityClass < UrgentClasses) are still admitted; one that
 // would pass HardLimitBytes evicts the lowest-ranked items (the end of the
-// send order), each counted under ReasonEvicted, or gets ErrFull if even
-// that would not make room.
+// send order), each counted under ReasonEvicted and logged once the
+// transaction commits (item, class, size, and the item it made room for),
+// or gets ErrFull if even that would not make room.
 //
 // # Buckets and keys
 //

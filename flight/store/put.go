@@ -187,17 +187,17 @@ func (w *writer) put(it *Item) error {
 		// seq is not known yet; the largest value sorts the new item
 		// after every equal, so equals are never evicted for it.
 		h.seq = ^uint64(0)
-		if err := w.evictFor(&h, after-w.opts.HardLimitBytes); err != nil {
+		if err := w.evictFor(it.ID, &h, after-w.opts.HardLimitBytes); err != nil {
 			return err
 		}
 	}
 	return w.insert(it, &h)
 }
 
-// evictFor removes the lowest-ranked stored items, all ranked below h,
-// until needBytes are freed; if that is impossible it removes nothing and
-// returns ErrFull.
-func (w *writer) evictFor(h *header, needBytes int64) error {
+// evictFor removes the lowest-ranked stored items, all ranked below h (the
+// item forID), until needBytes are freed; if that is impossible it removes
+// nothing and returns ErrFull. Each eviction is logged after the commit.
+func (w *writer) evictFor(forID string, h *header, needBytes int64) error {
 	newKey := h.orderKey()
 	type victim struct {
 		id string
@@ -221,9 +221,12 @@ func (w *writer) evictFor(h *header, needBytes int64) error {
 		return fmt.Errorf("%w: need %d bytes, only %d held by lower-ranked items", ErrFull, needBytes, freed)
 	}
 	for i := range victims {
-		if err := w.remove(victims[i].id, &victims[i].h, ReasonEvicted); err != nil {
+		v := &victims[i]
+		if err := w.remove(v.id, &v.h, ReasonEvicted); err != nil {
 			return err
 		}
+		w.evicted = append(w.evicted, eviction{id: v.id, class: v.h.class, priorityClass: int(v.h.priorityClass),
+			sizeBytes: v.h.sizeBytes(), forID: forID, forClass: int(h.priorityClass)})
 	}
 	return nil
 }

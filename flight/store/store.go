@@ -422,5 +422,9 @@ func (s *Store) update(fn func(w *writer) error) error {
 	s.mu.Lock()
 	s.counts = c
 	s.mu.Unlock()
+	for _, e := range w.evicted {
+		s.opts.Logger.Warn("store: item evicted", "id", e.id, "class", e.class, "priority_class", e.priorityClass,
+			"bytes", e.sizeBytes, "reason", fmt.Sprintf("hard limit %d bytes: making room for %s (priority class %d)", s.opts.HardLimitBytes, e.forID, e.forClass))
+	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -545,5 +546,38 @@ func TestConcurrentPutsCoalesce(t *testing.T) {
 	}
 	if err := s.Put(context.Background(), mkItem("late", 1, 1, 1)); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Put after Close: %v", err)
+	}
+}
+
+// Every eviction is logged, after its commit, with the item and the
+// reason: the hard limit and the item it made room for.
+func TestEvictionsLogged(t *testing.T) {
+	clk := clock.NewVirtual(t0)
+	opts := testOpts(clk)
+	var logs bytes.Buffer
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	opts.HighWaterBytes = 2_000
+	opts.HardLimitBytes = 3_000
+	s, _ := openT(t, filepath.Join(t.TempDir(), "s.db"), opts)
+	defer s.Close()
+	ctx := context.Background()
+	for i, id := range []string{"vessel-a", "vessel-b", "fire-a", "fire-b"} {
+		it := mkItem(id, 2, float64(i), 1000)
+		it.Record = nil
+		if i >= 2 {
+			it.PriorityClass = 0
+		}
+		if err := s.Put(ctx, it); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+	}
+	if st := s.Stats(); st.Deleted[ReasonEvicted] != 1 {
+		t.Fatalf("evicted %d, want 1", st.Deleted[ReasonEvicted])
+	}
+	out := logs.String()
+	for _, want := range []string{`msg="store: item evicted"`, "id=vessel-a", "priority_class=2", "hard limit 3000 bytes: making room for fire-b (priority class 0)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -62,6 +62,18 @@ type writer struct {
 	c                                     *counts
 	opts                                  Options
 	now                                   time.Time
+	// evicted lists the items evicted in this transaction, logged once
+	// it commits.
+	evicted []eviction
+}
+
+// eviction is one item pushed out at the hard limit and why.
+type eviction struct {
+	id, class     string
+	priorityClass int
+	sizeBytes     int64
+	forID         string
+	forClass      int
 }
 
 func newWriter(tx *bolt.Tx, c *counts, opts Options, now time.Time) *writer {
