@@ -52,12 +52,7 @@ const maxStoreBackoff = time.Minute
 
 // intakeLoop scans the spool until ctx ends.
 func (s *Service) intakeLoop(ctx context.Context) error {
-	in := &spoolIntake{s: s, files: map[string]*spoolFile{}}
-	if m, ok := s.triager.(interface{ Model() *triage.Model }); ok && m.Model() != nil {
-		in.bands = m.Model().Contract.Bands
-	}
-	in.journal = loadJournal(s, filepath.Join(s.cfg.DataDir, journalName))
-	in.recoverJournal()
+	in := newSpoolIntake(s)
 	for {
 		in.scan(ctx)
 		select {
@@ -66,6 +61,18 @@ func (s *Service) intakeLoop(ctx context.Context) error {
 		case <-s.clock.After(s.cfg.SpoolPoll):
 		}
 	}
+}
+
+// newSpoolIntake loads the journal and settles what it says was in
+// progress when flight last stopped.
+func newSpoolIntake(s *Service) *spoolIntake {
+	in := &spoolIntake{s: s, files: map[string]*spoolFile{}}
+	if m, ok := s.triager.(interface{ Model() *triage.Model }); ok && m.Model() != nil {
+		in.bands = m.Model().Contract.Bands
+	}
+	in.journal = loadJournal(s, filepath.Join(s.cfg.DataDir, journalName))
+	in.recoverJournal()
+	return in
 }
 
 // spoolName reports whether a spool entry is a finished scene: the camera

@@ -78,10 +78,10 @@ func ReadGeoTIFF(r io.ReaderAt, size int64, opts ...Option) (*Scene, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRequired(bands, o.required); err != nil {
+	if err := lay.checkBudget(o.maxBytes); err != nil {
 		return nil, err
 	}
-	if err := lay.checkBudget(o.maxBytes); err != nil {
+	if err := checkRequired(bands, o.required); err != nil {
 		return nil, err
 	}
 	if err := f.chunkTables(lay); err != nil {
