@@ -621,6 +621,12 @@ func (s *Service) processBatch(batch []rxFrame) error {
 			// Counted once the transaction commits: a frame counts as
 			// received only when its symbols are durable.
 			counts = append(counts, counted{f.station, res, err})
+			if res.Verified && f.reply != nil {
+				// Reports follow the spacecraft's verified frames only; set
+				// before the contact is noted, so its first report has a
+				// way up.
+				s.links[f.station].set(f.reply)
+			}
 			if err != nil {
 				continue
 			}

@@ -158,3 +158,34 @@ func TestForgedHighSequenceMovesNoUplinkWindow(t *testing.T) {
 		t.Fatalf("new report after restart: %v", err)
 	}
 }
+
+// Only a frame that passed the MAC is Verified; a frame of the wrong
+// length says so (ErrFrameLength) besides counting as a CRC failure.
+func TestVerifiedAndFrameLength(t *testing.T) {
+	cfg := DefaultConfig()
+	s, r := pair(t, cfg)
+	enc, err := s.Item(KindRecord, ItemID{4}, make([]byte, 2*cfg.SymbolBytes()), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := enc.AppendFrame(nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := bytes.Clone(good)
+	forged[40] ^= 1
+	frame.PutFECF(forged)
+	if res, err := r.Receive(forged, "a"); !errors.Is(err, sdls.ErrAuth) || res.Verified {
+		t.Fatalf("forged: Verified %v, %v", res.Verified, err)
+	}
+	if res, err := r.Receive(good, "a"); err != nil || !res.Verified {
+		t.Fatalf("good: Verified %v, %v", res.Verified, err)
+	}
+	if res, err := r.Receive(good, "a"); !errors.Is(err, sdls.ErrReplay) || res.Verified {
+		t.Fatalf("replay: Verified %v, %v", res.Verified, err)
+	}
+	_, err = r.Receive(good[:len(good)-16], "a")
+	if !errors.Is(err, ErrFrameLength) || !errors.Is(err, frame.ErrCRC) {
+		t.Fatalf("short frame: %v, want ErrFrameLength and frame.ErrCRC", err)
+	}
+}
