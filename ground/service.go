@@ -94,6 +94,9 @@ type Service struct {
 	completedMu sync.Mutex
 	completed   []completedRef
 
+	// warns rate-limits the WARN lines about rejected frames.
+	warns warnLimiter
+
 	// upReserved is the persisted uplink sequence high-water mark.
 	upResMu    sync.Mutex
 	upReserved uint64
@@ -140,6 +143,8 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, log: cfg.Logger, clk: cfg.Clock, m: newMetrics(), st: newStatsCounters(),
 		keys: keys, links: map[string]*stationLink{}, frames: make(chan rxFrame, 4096),
 		ready: make(chan struct{}), contacts: map[string]*contact{}}
+	// Frames the kernel drops never reach the frame counters.
+	s.m.reg.MustRegister(newKernelUDPCollector())
 	ok := false
 	defer func() {
 		if !ok {
@@ -854,6 +859,7 @@ func (s *Service) countFrame(station string, res link.Result, err error) {
 			dups++
 		}
 	}
+	s.warnRejected(station, reason, err)
 	vc := res.VC
 	vcLabel := fmt.Sprint(vc)
 	s.m.frames.WithLabelValues(station, vcLabel, reason).Inc()
