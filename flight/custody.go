@@ -3,6 +3,7 @@ package flight
 import (
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/skysieve/skysieve/downlink/link"
 
@@ -137,4 +138,28 @@ func (s *Service) syncCustody() {
 	b := make(chan struct{})
 	s.custody <- custodyWrite{barrier: b}
 	<-b
+}
+
+// ackWarnEvery is the least time between two log lines about refused ACKs.
+const ackWarnEvery = time.Minute
+
+// logLimiter lets one log line through per ackWarnEvery and counts the
+// ones it holds back. The zero value is ready; it is not safe for
+// concurrent use.
+type logLimiter struct {
+	last       time.Time
+	started    bool
+	suppressed int
+}
+
+// allow reports whether a line may be logged at now, and how many were
+// held back since the last one.
+func (l *logLimiter) allow(now time.Time) (bool, int) {
+	if l.started && now.Sub(l.last) < ackWarnEvery {
+		l.suppressed++
+		return false, 0
+	}
+	n := l.suppressed
+	l.started, l.last, l.suppressed = true, now, 0
+	return true, n
 }

@@ -55,7 +55,7 @@ func FuzzUplinkReport(f *testing.F) {
 			t.Fatalf("queue: %v %v", entries, err)
 		}
 		for _, li := range s.loadItem(p, &entries[0]) {
-			li.unreported = 2
+			li.next, li.unreported = 2, 2 // two symbols of each part went out
 		}
 		s.handleReport(p, rep)
 		both := map[link.Kind]bool{}

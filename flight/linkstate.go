@@ -14,6 +14,11 @@ import (
 const (
 	metaSeqReserved = "link/seq_reserved" // security sequence high-water mark
 	metaPassCount   = "radio/passes"      // passes started so far
+	// metaUplinkTop is the highest uplink security sequence number of a
+	// report whose MAC verified: written only after verification, so a
+	// forged frame cannot raise it, and restored at start, so a report
+	// recorded before a restart is rejected as a replay after it.
+	metaUplinkTop = "link/uplink_replay_top"
 )
 
 // seqReserve is how many security sequence numbers are reserved (persisted
@@ -61,6 +66,30 @@ func (s *Service) setupLink() error {
 	if err != nil {
 		return fmt.Errorf("%w: link: %w", ErrConfig, err)
 	}
+	switch b, err := s.store.Meta(metaUplinkTop); {
+	case err == nil && len(b) == 8:
+		s.uplinkTop = binary.BigEndian.Uint64(b)
+		s.sender.RestoreUplinkReplay(s.uplinkTop)
+	case err == nil:
+		return fmt.Errorf("flight: store meta %s holds %d bytes, want 8", metaUplinkTop, len(b))
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("flight: read %s: %w", metaUplinkTop, err)
+	}
+	return nil
+}
+
+// persistUplinkTop records the uplink anti-replay window's top after a
+// verified report moved it. It runs on the uplink loop, before the report
+// is acted on, so no report is obeyed that a restart would accept again.
+func (s *Service) persistUplinkTop() error {
+	top := s.sender.UplinkReplayTop()
+	if top <= s.uplinkTop {
+		return nil
+	}
+	if err := s.store.SetMeta(metaUplinkTop, binary.BigEndian.AppendUint64(nil, top)); err != nil {
+		return fmt.Errorf("flight: persist uplink anti-replay state: %w", err)
+	}
+	s.uplinkTop = top
 	return nil
 }
 

@@ -51,6 +51,7 @@ var (
 	descSymbols     = desc("symbols_sent_total", "Erasure-coded symbols sent, by kind (source or repair).", "kind")
 	descReports     = desc("reports_total", "Uplink reports by outcome.", "outcome")
 	descAcked       = desc("acknowledged_total", "Detections whose custody passed to the ground.")
+	descAckRefused  = desc("acks_refused_total", "ACKs refused because no symbol of the acknowledged part was sent.")
 	descHousekeeper = desc("housekeeping_sent_total", "Housekeeping packets sent.")
 	descRadioErrors = desc("radio_errors_total", "Frames the radio failed to send.")
 	descTriageSecs  = desc("triage_seconds_total", "Time spent triaging scenes.")
@@ -60,7 +61,7 @@ var (
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descQueueItems, descQueueBytes, descStored, descHighWater, descHardLimit, descFile,
 		descDeleted, descScenes, descDetections, descPaused, descStoreFail, descStoreErrs, descInContact, descPasses, descFrames, descBytesSent,
-		descSymbols, descReports, descAcked, descHousekeeper, descRadioErrors, descTriageSecs} {
+		descSymbols, descReports, descAcked, descAckRefused, descHousekeeper, descRadioErrors, descTriageSecs} {
 		ch <- d
 	}
 }
@@ -111,6 +112,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	c(descReports, st.Reports, "accepted")
 	c(descReports, st.ReportsRejected, "rejected")
 	c(descAcked, st.Acked)
+	c(descAckRefused, st.AcksRefused)
 	c(descHousekeeper, st.Housekeeping)
 	c(descRadioErrors, st.RadioErrors)
 	ch <- prometheus.MustNewConstMetric(descTriageSecs, prometheus.CounterValue, st.TriageSeconds)

@@ -645,6 +645,10 @@ func (s *Service) handleReport(p *pass, rep report.Report) {
 		p.lastReport = s.clock.Now()
 	}
 	for _, ref := range rep.Complete {
+		if !s.ackable(p, ref) {
+			s.refuseAck(ref)
+			continue
+		}
 		delete(s.needs, ref)
 		if p != nil {
 			if li, ok := p.items[ref]; ok {
@@ -671,6 +675,67 @@ func (s *Service) handleReport(p *pass, rep report.Report) {
 				li.uncover(rep.Time)
 			}
 		}
+	}
+}
+
+// ackable reports whether flight may take an ACK of ref: only for a part
+// it has sent at least one symbol of, in this pass (as itself or in a
+// bundle) or, by custody, in an earlier one. An ACK for anything else
+// cannot be genuine (the ground has nothing to complete) and would release
+// a detection that never went down. Refs the store no longer holds, and
+// kinds without custody, are let through: they release nothing.
+func (s *Service) ackable(p *pass, ref link.ItemRef) bool {
+	if p != nil {
+		if li, ok := p.items[ref]; ok && li.next > 0 {
+			return true
+		}
+	}
+	if ref.Kind != link.KindRecord && ref.Kind != link.KindChip {
+		if p != nil {
+			if li, ok := p.items[ref]; ok {
+				return li.next > 0
+			}
+		}
+		return true
+	}
+	id := link.FormatID(ref.ID)
+	if p != nil {
+		if b := p.bundled[id]; b != nil && b.next > 0 {
+			return true
+		}
+	}
+	e, err := s.store.Get(id)
+	if err != nil {
+		return true
+	}
+	return sentAny(e.Sent, ref.Kind)
+}
+
+// sentAny reports whether custody records a symbol of the kind's part sent
+// (as itself or in a bundle), or the part already confirmed complete.
+func sentAny(sent []store.Sent, kind link.Kind) bool {
+	suffix := "/" + kind.String()
+	for _, x := range sent {
+		if len(x.Symbols) == 0 {
+			continue
+		}
+		if strings.HasSuffix(x.Pass, suffix) {
+			return true // includes "done/<kind>"
+		}
+		if _, _, _, _, ok := parseBundleCustody(x.Pass); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// refuseAck counts an ACK for a part never sent and leaves the part
+// queued; the log line is rate-limited, since every report repeats it.
+func (s *Service) refuseAck(ref link.ItemRef) {
+	n := s.stats.acksRefused.Add(1)
+	if ok, suppressed := s.ackWarn.allow(s.clock.Now()); ok {
+		s.log.Warn("ACK refused: no symbol of the item was sent; it stays queued", "ref", ref,
+			"refused_total", n, "suppressed", suppressed)
 	}
 }
 
@@ -753,6 +818,11 @@ func (s *Service) uplinkLoop(ctx context.Context) error {
 		if err != nil {
 			s.stats.reportsRejected.Add(1)
 			s.log.Debug("uplink frame rejected", "err", err)
+			continue
+		}
+		if err := s.persistUplinkTop(); err != nil {
+			// Not acted on: a restart would take the same frame again.
+			s.log.Error("uplink report dropped", "err", err)
 			continue
 		}
 		select {

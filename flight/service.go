@@ -59,6 +59,10 @@ type Service struct {
 	partial     *reportParts
 	seqReserved uint64
 	closeOnce   sync.Once
+	// uplinkTop is the persisted uplink anti-replay top (uplink loop).
+	uplinkTop uint64
+	// ackWarn rate-limits the log line for refused ACKs (radio loop).
+	ackWarn logLimiter
 
 	// wake nudges the radio loop (new items, new contacts); preemptFlag
 	// asks it to re-plan at the next frame boundary (a critical item).

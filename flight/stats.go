@@ -14,6 +14,7 @@ type counters struct {
 	passes, framesSent, bytesSent              atomic.Uint64
 	symbolsSent, repairSymbols                 atomic.Uint64
 	reports, reportsRejected, acked            atomic.Uint64
+	acksRefused                                atomic.Uint64
 	housekeeping, radioErrors                  atomic.Uint64
 	triageNanos                                atomic.Uint64
 	scenesDeferred, storeErrors                atomic.Uint64
@@ -85,6 +86,9 @@ type Stats struct {
 	ReportsRejected uint64 `json:"reports_rejected"`
 	// Acked counts detections whose custody passed to the ground.
 	Acked uint64 `json:"acked"`
+	// AcksRefused counts ACKs of parts no symbol of which was sent: not
+	// genuine, so refused (the part stays queued).
+	AcksRefused uint64 `json:"acks_refused"`
 	// RadioErrors counts frames the radio failed to send (lost).
 	RadioErrors  uint64 `json:"radio_errors"`
 	Housekeeping uint64 `json:"housekeeping"`
@@ -125,6 +129,7 @@ func (s *Service) Stats() Stats {
 		Reports:            s.stats.reports.Load(),
 		ReportsRejected:    s.stats.reportsRejected.Load(),
 		Acked:              s.stats.acked.Load(),
+		AcksRefused:        s.stats.acksRefused.Load(),
 		Housekeeping:       s.stats.housekeeping.Load(),
 		RadioErrors:        s.stats.radioErrors.Load(),
 	}

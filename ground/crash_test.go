@@ -30,6 +30,10 @@ const (
 	envKeys    = "SKYSIEVE_GROUND_CRASH_KEYS"
 	envUDP     = "SKYSIEVE_GROUND_CRASH_UDP"
 	envMetrics = "SKYSIEVE_GROUND_CRASH_METRICS"
+	// envFault names a fault point (faultBeforeCommit, faultAfterCommit):
+	// at the first batch that completes an item, the child sends a report
+	// there and then SIGKILLs itself.
+	envFault = "SKYSIEVE_GROUND_CRASH_FAULT"
 )
 
 // TestCrashChild is the ground process the crash test starts and kills;
@@ -42,7 +46,30 @@ func TestCrashChild(t *testing.T) {
 	cfg.UDP = []UDPStation{{Station: "alpha", Listen: os.Getenv(envUDP)}}
 	cfg.MetricsAddr = os.Getenv(envMetrics)
 	cfg.Logger = quietLogger()
-	s, err := New(cfg)
+	var s *Service
+	if point := os.Getenv(envFault); point != "" {
+		cfg.ReportInterval = 50 * time.Millisecond
+		faultHook = func(at string, completed int) error {
+			if at != point || completed == 0 {
+				return nil
+			}
+			// Whatever the report loop could send at this moment goes up
+			// now; then the process dies before (or right after) the commit.
+			sent := make(chan struct{})
+			go func() {
+				s.sendReport("alpha", false)
+				close(sent)
+			}()
+			select {
+			case <-sent:
+			case <-time.After(time.Second):
+			}
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+	}
+	var err error
+	s, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +84,12 @@ type child struct {
 	metrics string
 }
 
-func startChild(t *testing.T, dataDir, keys, udp, metrics string) *child {
+func startChild(t *testing.T, dataDir, keys, udp, metrics string, env ...string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envChild+"=1", envDataDir+"="+dataDir, envKeys+"="+keys,
 		envUDP+"="+udp, envMetrics+"="+metrics)
+	cmd.Env = append(cmd.Env, env...)
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

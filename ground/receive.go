@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -20,28 +21,53 @@ type rxFrame struct {
 	data    []byte
 	// rxWall is the wall time of reception (for latency figures).
 	rxWall time.Time
+	// reply is the way back to where the frame came from (its datagram's
+	// source, its KISS connection), or nil when the station's uplink is
+	// fixed. It becomes the station's uplink only if the frame verifies.
+	reply *replyPath
 }
 
 // uplinkFunc sends one TC frame to a station's modem.
 type uplinkFunc func(tc []byte) error
 
-// stationLink tracks where a station's uplink goes.
-type stationLink struct {
-	mu     sync.Mutex
-	send   uplinkFunc
-	source string // description for logs
+// replyPath is one way to a station's modem. Paths are compared by
+// identity: each source address or connection has its own.
+type replyPath struct {
+	send uplinkFunc
+	dest string // description for logs
 }
 
-func (l *stationLink) set(send uplinkFunc, source string) {
+// stationLink tracks where a station's uplink goes: a configured address,
+// or the path of the latest frame that passed MAC verification. Anything
+// unauthenticated (a CRC error, a bad MAC, a replay, a new connection)
+// never moves it, so reports cannot be stolen by sending garbage.
+type stationLink struct {
+	mu   sync.Mutex
+	path *replyPath
+}
+
+func (l *stationLink) set(p *replyPath) {
 	l.mu.Lock()
-	l.send, l.source = send, source
+	l.path = p
+	l.mu.Unlock()
+}
+
+// drop forgets p if it is the current path (its connection closed).
+func (l *stationLink) drop(p *replyPath) {
+	l.mu.Lock()
+	if l.path == p {
+		l.path = nil
+	}
 	l.mu.Unlock()
 }
 
 func (l *stationLink) get() (uplinkFunc, string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.send, l.source
+	if l.path == nil {
+		return nil, ""
+	}
+	return l.path.send, l.path.dest
 }
 
 // udpReceiver reads one frame per datagram.
@@ -72,7 +98,7 @@ func listenUDP(st UDPStation, link *stationLink, log *slog.Logger) (*udpReceiver
 			return nil, fmt.Errorf("%w: udp station %s uplink %q: %v", ErrConfig, st.Station, st.Uplink, err)
 		}
 		r.uplink = up
-		link.set(func(tc []byte) error { _, err := conn.WriteToUDP(tc, up); return err }, up.String())
+		link.set(&replyPath{send: func(tc []byte) error { _, err := conn.WriteToUDP(tc, up); return err }, dest: up.String()})
 	}
 	return r, nil
 }
@@ -80,22 +106,29 @@ func listenUDP(st UDPStation, link *stationLink, log *slog.Logger) (*udpReceiver
 // run reads datagrams until the socket closes.
 func (r *udpReceiver) run(ctx context.Context, out chan<- rxFrame) error {
 	buf := make([]byte, 65536)
-	var last string
+	var last *replyPath
+	var lastFrom netip.AddrPort
 	for {
-		n, from, err := r.conn.ReadFromUDP(buf)
+		n, from, err := r.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
 			return fmt.Errorf("ground: udp station %s: %w", r.station, err)
 		}
-		if r.uplink == nil && from.String() != last {
-			// Reports go back to where this station's frames come from.
-			last = from.String()
-			r.link.set(func(tc []byte) error { _, err := r.conn.WriteToUDP(tc, from); return err }, last)
+		var reply *replyPath
+		if r.uplink == nil {
+			// Reports may go back to where this datagram came from, once
+			// it verifies; one path per source, reused while it repeats.
+			if last == nil || from != lastFrom {
+				to := from
+				last, lastFrom = &replyPath{send: func(tc []byte) error { _, err := r.conn.WriteToUDPAddrPort(tc, to); return err },
+					dest: to.String()}, from
+			}
+			reply = last
 		}
 		select {
-		case out <- rxFrame{station: r.station, data: append([]byte(nil), buf[:n]...), rxWall: time.Now()}:
+		case out <- rxFrame{station: r.station, data: append([]byte(nil), buf[:n]...), rxWall: time.Now(), reply: reply}:
 		case <-ctx.Done():
 			return nil
 		}
@@ -140,17 +173,20 @@ func (r *kissReceiver) run(ctx context.Context, out chan<- rxFrame) error {
 		r.mu.Unlock()
 		r.log.Info("kiss modem connected", "station", r.st.Station, "remote", c.RemoteAddr())
 		var wmu sync.Mutex
-		r.link.set(func(tc []byte) error {
+		// The connection becomes the uplink once it delivers a verified
+		// frame, not when it connects.
+		reply := &replyPath{send: func(tc []byte) error {
 			wmu.Lock()
 			defer wmu.Unlock()
 			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 			_, err := c.Write(kiss.Append(nil, 0, kiss.CmdData, tc))
 			return err
-		}, c.RemoteAddr().String())
+		}, dest: c.RemoteAddr().String()}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := r.serve(ctx, c, out)
+			err := r.serve(ctx, c, out, reply)
+			r.link.drop(reply)
 			r.mu.Lock()
 			delete(r.conns, c)
 			r.mu.Unlock()
@@ -161,7 +197,7 @@ func (r *kissReceiver) run(ctx context.Context, out chan<- rxFrame) error {
 }
 
 // serve decodes one modem connection.
-func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame) error {
+func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame, reply *replyPath) error {
 	dec := kiss.NewDecoder(c, r.frameBytes*4+64)
 	var pw *io.PipeWriter
 	if r.st.Sync {
@@ -182,7 +218,7 @@ func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame
 					return
 				}
 				select {
-				case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f...), rxWall: time.Now()}:
+				case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f...), rxWall: time.Now(), reply: reply}:
 				case <-ctx.Done():
 					_ = pr.CloseWithError(ctx.Err())
 					return
@@ -213,7 +249,7 @@ func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame
 			continue
 		}
 		select {
-		case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f.Data...), rxWall: time.Now()}:
+		case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f.Data...), rxWall: time.Now(), reply: reply}:
 		case <-ctx.Done():
 			return nil
 		}

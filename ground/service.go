@@ -94,6 +94,13 @@ type Service struct {
 	completedMu sync.Mutex
 	completed   []completedRef
 
+	// warns rate-limits the WARN lines about rejected frames.
+	warns warnLimiter
+
+	// upReserved is the persisted uplink sequence high-water mark.
+	upResMu    sync.Mutex
+	upReserved uint64
+
 	// evicted is the reassembler's eviction count last seen by process.
 	evicted uint64
 	// symbols mirrors the number of keys in the symbol log (moved on
@@ -136,6 +143,8 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, log: cfg.Logger, clk: cfg.Clock, m: newMetrics(), st: newStatsCounters(),
 		keys: keys, links: map[string]*stationLink{}, frames: make(chan rxFrame, 4096),
 		ready: make(chan struct{}), contacts: map[string]*contact{}}
+	// Frames the kernel drops never reach the frame counters.
+	s.m.reg.MustRegister(newKernelUDPCollector())
 	ok := false
 	defer func() {
 		if !ok {
@@ -266,24 +275,29 @@ func (s *Service) openReportEncoder() error {
 	if err != nil {
 		return fmt.Errorf("%w: link: %v", ErrConfig, err)
 	}
+	s.upReserved = start + uplinkSeqBlock
 	return nil
 }
 
 // reserveUplinkSeq persists a new high-water mark when the encoder nears
-// the reserved one.
+// the reserved one. The mark in hand is kept in memory, so a report costs
+// a database transaction only once per half block.
 func (s *Service) reserveUplinkSeq() error {
+	s.upResMu.Lock()
+	defer s.upResMu.Unlock()
 	next := s.up.Seq()
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMeta)
-		var top uint64
-		if v := b.Get(keyUplinkSeq); len(v) == 8 {
-			top = binary.BigEndian.Uint64(v)
-		}
-		if next+uplinkSeqBlock/2 < top {
-			return nil
-		}
-		return b.Put(keyUplinkSeq, binary.BigEndian.AppendUint64(nil, next+uplinkSeqBlock))
+	if next+uplinkSeqBlock/2 < s.upReserved {
+		return nil
+	}
+	top := next + uplinkSeqBlock
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyUplinkSeq, binary.BigEndian.AppendUint64(nil, top))
 	})
+	if err != nil {
+		return err
+	}
+	s.upReserved = top
+	return nil
 }
 
 // restore replays the symbol log into the reassembler and loads the
@@ -595,8 +609,9 @@ func (s *Service) processBatch(batch []rxFrame) error {
 		err     error
 	}
 	var counts []counted
+	var completed int
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		notices, counts = notices[:0], counts[:0]
+		notices, counts, completed = notices[:0], counts[:0], 0
 		log := tx.Bucket(bucketSymbols)
 		puts := 0
 		tx.OnCommit(func() { s.symbols.Add(int64(puts)) })
@@ -611,6 +626,12 @@ func (s *Service) processBatch(batch []rxFrame) error {
 			// Counted once the transaction commits: a frame counts as
 			// received only when its symbols are durable.
 			counts = append(counts, counted{f.station, res, err})
+			if res.Verified && f.reply != nil {
+				// Reports follow the spacecraft's verified frames only; set
+				// before the contact is noted, so its first report has a
+				// way up.
+				s.links[f.station].set(f.reply)
+			}
 			if err != nil {
 				continue
 			}
@@ -625,6 +646,7 @@ func (s *Service) processBatch(batch []rxFrame) error {
 				pending[sym.Ref] = append(pending[sym.Ref], staged{symbolKey(sym.Ref, sym.Index), bytes.Clone(sym.Packet)})
 			}
 			for _, it := range res.Completed {
+				completed++
 				delete(pending, it.Ref)
 				refs, err := s.completeTx(tx, it, f.station, pass, f.rxWall)
 				if err != nil {
@@ -647,10 +669,16 @@ func (s *Service) processBatch(batch []rxFrame) error {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(keyReplayTops, tops)
+		if err := tx.Bucket(bucketMeta).Put(keyReplayTops, tops); err != nil {
+			return err
+		}
+		return fault(faultBeforeCommit, completed)
 	})
 	if err != nil {
 		return fmt.Errorf("ground: reassembly log: %w", err)
+	}
+	if err := fault(faultAfterCommit, completed); err != nil {
+		return err
 	}
 	if ev := s.rx.Reassembler().Stats().Evicted; ev != s.evicted {
 		s.evicted = ev
@@ -731,8 +759,10 @@ func (s *Service) completeTx(tx *bolt.Tx, it link.Item, station, pass string, wa
 		return nil, err
 	}
 	kind := kindName(it.Ref.Kind)
-	s.st.itemCompleted(kind)
-	s.m.items.WithLabelValues(kind).Inc()
+	tx.OnCommit(func() {
+		s.st.itemCompleted(kind)
+		s.m.items.WithLabelValues(kind).Inc()
+	})
 	switch it.Ref.Kind {
 	case link.KindRecord, link.KindChip:
 		ref, err := s.enqueueTx(tx, it.Ref.Kind, it.Ref.ID, it.Data, station, pass, now)
@@ -771,12 +801,15 @@ func (s *Service) completeTx(tx *bolt.Tx, it link.Item, station, pass string, wa
 	return nil, nil
 }
 
-// markCompletedTx records ref as complete (durably, and in the reports).
+// markCompletedTx records ref as complete in tx and, once tx commits, in
+// the list reports acknowledge from: an ACK never goes up for an item
+// whose transaction may still fail or be cut short by a crash (flight
+// releases what the ground acknowledges).
 func (s *Service) markCompletedTx(tx *bolt.Tx, ref link.ItemRef, now time.Time) error {
 	if err := tx.Bucket(bucketCompleted).Put(refKey(ref), binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))); err != nil {
 		return err
 	}
-	s.rememberCompleted(ref, now)
+	tx.OnCommit(func() { s.rememberCompleted(ref, now) })
 	return nil
 }
 
@@ -795,8 +828,10 @@ func (s *Service) enqueueTx(tx *bolt.Tx, k link.Kind, id link.ItemID, data []byt
 		return "", err
 	}
 	if !added {
-		s.st.redelivered.Add(1)
-		s.m.redelivered.WithLabelValues(kind).Inc()
+		tx.OnCommit(func() {
+			s.st.redelivered.Add(1)
+			s.m.redelivered.WithLabelValues(kind).Inc()
+		})
 		return "", nil
 	}
 	return e.Ref(), nil
@@ -824,6 +859,7 @@ func (s *Service) countFrame(station string, res link.Result, err error) {
 			dups++
 		}
 	}
+	s.warnRejected(station, reason, err)
 	vc := res.VC
 	vcLabel := fmt.Sprint(vc)
 	s.m.frames.WithLabelValues(station, vcLabel, reason).Inc()

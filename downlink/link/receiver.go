@@ -35,6 +35,12 @@ const (
 // ErrDigest) for errors.Is.
 var ErrMalformed = errors.New("link: malformed frame")
 
+// ErrFrameLength is wrapped, together with frame.ErrCRC (it is counted as
+// a CRC failure), when a frame is not the link's length: most often the
+// two ends disagree on the frame length, which the ground must say
+// plainly rather than show as a stream of CRC errors.
+var ErrFrameLength = errors.New("link: frame length mismatch")
+
 // CounterKey names one counter: station, virtual channel (-1 when the
 // frame was rejected before its header could be trusted) and reason.
 type CounterKey struct {
@@ -69,7 +75,11 @@ type Result struct {
 	Station string
 	VC      int
 	Seq     uint64 // security sequence number
-	Idle    bool
+	// Verified is set once the frame passed the anti-replay check and its
+	// MAC: it came from the spacecraft, even if its content is then
+	// refused as malformed. Only such a frame may steer the uplink.
+	Verified bool
+	Idle     bool
 	// Gap is how many frames of this VC were missed at this station before
 	// this one, from the VC frame count (modulo 256).
 	Gap       int
@@ -173,7 +183,7 @@ func (r *Receiver) Receive(f []byte, stationName string) (Result, error) {
 	}
 	if len(f) != r.cfg.FrameBytes {
 		st.count(-1, iCRC, 1)
-		return res, fmt.Errorf("%w: frame of %d bytes, link uses %d", frame.ErrCRC, len(f), r.cfg.FrameBytes)
+		return res, fmt.Errorf("%w: %w: frame of %d bytes, link uses %d", frame.ErrCRC, ErrFrameLength, len(f), r.cfg.FrameBytes)
 	}
 	if err := frame.CheckFECF(f); err != nil {
 		st.count(-1, iCRC, 1)
@@ -207,7 +217,7 @@ func (r *Receiver) Receive(f []byte, stationName string) (Result, error) {
 	}
 	st.window.Accept(seq)
 	vc := int(h.VCID)
-	res.VC, res.Seq = vc, seq
+	res.VC, res.Seq, res.Verified = vc, seq, true
 	// Gaps are counted on in-order frames only; a late frame (older
 	// sequence number than the VC's last) fills no gap and opens none.
 	if !st.seenVC[vc] || seq > st.lastSeq[vc] {

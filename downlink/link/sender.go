@@ -233,3 +233,26 @@ func (s *Sender) DecodeReport(tc []byte) (report.Report, error) {
 	s.upWindow.Accept(seq)
 	return report.Parse(buf[frame.TCHeaderBytes+sdls.HeaderBytes : len(buf)-sdls.MACBytes])
 }
+
+// UplinkReplayTop is the highest security sequence number of an uplink
+// frame whose MAC verified (0 if none). Only verified frames move it, so
+// flight may persist it after each accepted report and hand it to
+// RestoreUplinkReplay after a restart: reports recorded before the restart
+// are then rejected as replays, and a forged frame can never raise it.
+func (s *Sender) UplinkReplayTop() uint64 {
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
+	return s.upWindow.Top()
+}
+
+// RestoreUplinkReplay treats every uplink sequence number up to top as
+// already seen (see sdls.ReplayWindow.Restore). It is a no-op for 0, the
+// state of a flight that never accepted a report.
+func (s *Sender) RestoreUplinkReplay(top uint64) {
+	if top == 0 {
+		return
+	}
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
+	s.upWindow.Restore(top)
+}
