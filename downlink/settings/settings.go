@@ -99,6 +99,12 @@ func (s *Schema[C]) Apply(v *viper.Viper, c *C) error {
 		f := s.fields[k]
 		raw := v.Get(k)
 		if err := f.Set(c, raw); err != nil {
+			// A setter of a structured value (a list of stations) may
+			// name the exact element itself.
+			var named *Error
+			if errors.As(err, &named) {
+				return named
+			}
 			return &Error{Key: k, Value: show(raw, f.Secret), Why: err.Error(), kind: ErrValue}
 		}
 	}
