@@ -63,7 +63,7 @@ type statsCounters struct {
 	frames    map[StationVC]*FrameCounts
 	completed map[string]uint64
 
-	redelivered, published, alreadyPublished, alerts   atomic.Uint64
+	redelivered, published, alreadyPublished, alerts                atomic.Uint64
 	publishErrors, invalidRecords, reports, kissErrors, deadLetters atomic.Uint64
 }
 

@@ -176,4 +176,3 @@ func TestExternalWrongPasswordFailsOpen(t *testing.T) {
 		t.Fatalf("error shows the password: %s", got)
 	}
 }
-

@@ -229,7 +229,7 @@ func startEmbedded(cfg Config, creds Credentials) (*server.Server, error) {
 	opts := &server.Options{
 		// Every client authenticates: ground's user publishes, readers
 		// read, nobody else gets in.
-		Users: users,
+		Users:      users,
 		ServerName: "skysieve-ground",
 		Host:       host,
 		Port:       port,
