@@ -295,8 +295,9 @@ func (p *publisher) publish(ctx context.Context, e *outbox.Entry) error {
 	case kindRecord:
 		return p.publishRecord(ctx, e)
 	}
-	p.log.Error("outbox entry of unknown kind dropped", "item", e.Ref())
-	return p.retire(e)
+	err := fmt.Errorf("unknown kind %q", e.Kind)
+	p.log.Error("outbox entry of unknown kind; not published, kept in the dead letters", "item", e.Ref())
+	return p.deadLetterNow(e, err)
 }
 
 func (p *publisher) publishRecord(ctx context.Context, e *outbox.Entry) error {
