@@ -124,6 +124,23 @@ func (s *Schema[C]) CheckKnown(keys []string) error {
 	return nil
 }
 
+// CheckKeys refuses the first of keys not in known, suggesting the
+// closest known key: for loaders that decode into a struct (the
+// simulator's scenario) rather than through a Schema.
+func CheckKeys(keys, known []string) error {
+	set := make(map[string]bool, len(known))
+	for _, k := range known {
+		set[k] = true
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !set[k] {
+			return UnknownKey(k, known)
+		}
+	}
+	return nil
+}
+
 func (s *Schema[C]) underMap(k string) bool {
 	for _, p := range s.prefixes {
 		if strings.HasPrefix(k, p) {

@@ -5,6 +5,12 @@
 //
 // Run takes one Options and does, in order:
 //
+//  0. Keys. Both children share a fresh link key file, Options.Dir/link.keys
+//     (linkkeys.Generate, mode 0600, kept if the folder already has one):
+//     they never run on the public development keys. The responder reads
+//     the bus as a read-only user of ground's embedded server
+//     (nats.readers in ground.yaml, a random password per run).
+//
 //  1. Ground. It starts `ground run` with its own data dir and YAML config:
 //     one UDP station on a fixed loopback port, the embedded NATS server on
 //     a fixed loopback port (so a consumer reconnects to the same address
@@ -31,8 +37,9 @@
 //     during contacts only, with the Gilbert–Elliott loss, bit errors,
 //     duplication and reordering of Options.Channel and the expected loss
 //     of the plan.
-//  5. Responder. A JetStream ordered consumer (sim/consumer) reads
-//     detections.> from the first message and stamps each arrival.
+//  5. Responder. A JetStream ordered consumer (sim/consumer), logged in as
+//     the read-only user, reads detections.> from the first message and
+//     stamps each arrival.
 //  6. Faults. At each Kill's moment (an offset into a contact) the target
 //     process gets SIGKILL and is started again on the same data dir and
 //     config; Run waits for it to be ready and records the downtime.
