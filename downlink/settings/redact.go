@@ -62,7 +62,9 @@ func redactOne(p string) string {
 func StripUserinfo(raw string) string {
 	parts := strings.Split(raw, ",")
 	for i, p := range parts {
-		u, err := url.Parse(strings.TrimSpace(p))
+		p = strings.TrimSpace(p)
+		parts[i] = p
+		u, err := url.Parse(p)
 		if err != nil || u.User == nil {
 			continue
 		}
