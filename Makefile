@@ -47,6 +47,9 @@ flight-arm64: arm64-deps ort
 # The main job: a simulated day (default scenario: real ONNX Runtime triage,
 # real flight and ground services, embedded NATS JetStream, lossy UDP channel)
 # against the raw-downlink baseline; ends with the summary and the report path.
+# The sim generates a fresh link key file for the run (never the public
+# development keys, so no --insecure-dev-keys) and reads the bus as a
+# read-only NATS user.
 run: build
 	./bin/sim run --json out/sim/report.json --html out/sim
 

@@ -65,6 +65,7 @@ func TestBenchJSON(t *testing.T) {
 	rssStart := rssBytes(t)
 
 	cfg := DefaultConfig()
+	cfg.InsecureDevKeys = true // the test ground speaks the public development keys
 	cfg.DataDir = t.TempDir()
 	cfg.SpoolDir = spool
 	cfg.SpoolPoll = 100 * time.Millisecond

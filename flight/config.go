@@ -88,9 +88,13 @@ type Config struct {
 	SweepEvery time.Duration
 
 	// Link is the space link both ends agree on (frame length, spacecraft
-	// id, SPIs...). KeyFile names the SDLS key file; empty means sdls.DevKeys.
-	Link    link.Config
-	KeyFile string
+	// id, SPIs...). KeyFile names the SDLS key file (mode 0600 or
+	// stricter). Without one, or with the public development keys in it,
+	// New refuses to start unless InsecureDevKeys is set
+	// (--insecure-dev-keys); see downlink/linkkeys.
+	Link            link.Config
+	KeyFile         string
+	InsecureDevKeys bool
 
 	// ContactPlanFile is a contact plan (downlink/contact JSON); Contacts
 	// are added in-process (the simulator). SetContacts replaces both.
@@ -157,9 +161,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig returns a configuration that runs out of the box: data
-// under ./skysieve-flight, no spool, UDP radio on loopback, the
-// development link key.
+// DefaultConfig returns a configuration that runs out of the box once a
+// key file is named (or InsecureDevKeys set): data under
+// ./skysieve-flight, no spool, UDP radio on loopback.
 func DefaultConfig() Config {
 	return Config{
 		DataDir:              "skysieve-flight",
@@ -306,6 +310,9 @@ func (c Config) Validate() error {
 	case c.DefaultPriorityClass < 0 || c.DefaultPriorityClass > store.MaxPriorityClass:
 		return badKey("default_priority_class", c.DefaultPriorityClass, fmt.Sprintf("must be in 0..%d", store.MaxPriorityClass))
 	}
+	if err := c.validateStore(); err != nil {
+		return err
+	}
 	for class, p := range c.PriorityClasses {
 		if p < 0 || p > store.MaxPriorityClass {
 			return badKey("priority_classes."+class, p, fmt.Sprintf("must be in 0..%d", store.MaxPriorityClass))
@@ -327,6 +334,46 @@ func (c Config) Validate() error {
 	if c.SpoolDir != "" {
 		if fi, err := os.Stat(c.SpoolDir); err != nil || !fi.IsDir() {
 			return badKey("spool_dir", c.SpoolDir, "is not a readable directory")
+		}
+	}
+	return nil
+}
+
+// storeDefaultHardLimit is flight/store's hard limit when none is set: a
+// high watermark above it would be lowered by the store without a word.
+const storeDefaultHardLimit = 1 << 30
+
+// validateStore refuses store options the store would otherwise replace
+// by its defaults (zero means "default"; anything else must be right).
+func (c Config) validateStore() error {
+	o := c.Store
+	hard := o.HardLimitBytes
+	if hard == 0 {
+		hard = storeDefaultHardLimit
+	}
+	switch {
+	case o.HardLimitBytes < 0:
+		return badKey("store.hard_limit_bytes", o.HardLimitBytes, "must be positive (0: 1 GiB)")
+	case o.HighWaterBytes < 0:
+		return badKey("store.high_water_bytes", o.HighWaterBytes, "must be positive (0: 80% of store.hard_limit_bytes)")
+	case o.HighWaterBytes > hard:
+		return badKey("store.high_water_bytes", o.HighWaterBytes, fmt.Sprintf("must not exceed store.hard_limit_bytes (%d)", hard))
+	case o.UrgentClasses < 0 || o.UrgentClasses > store.MaxPriorityClass+1:
+		return badKey("store.urgent_classes", o.UrgentClasses, fmt.Sprintf("must be in 0..%d (0: 1)", store.MaxPriorityClass+1))
+	case o.MaxItemBytes < 0:
+		return badKey("store.max_item_bytes", o.MaxItemBytes, "must be positive (0: 16 MiB)")
+	case o.TombstoneTTL < 0:
+		return badKey("store.tombstone_ttl", o.TombstoneTTL, "must be positive (0: 72h)")
+	case o.MaxTombstones < 0:
+		return badKey("store.max_tombstones", o.MaxTombstones, "must be positive (0: 100000)")
+	case o.NextMaxSkips < 0:
+		return badKey("store.next_max_skips", o.NextMaxSkips, "must be positive (0: 256)")
+	case o.DefaultExpiry < 0:
+		return badKey("store.default_expiry", o.DefaultExpiry, "must not be negative")
+	}
+	for class, d := range o.ExpiryByClass {
+		if d <= 0 {
+			return badKey("store.expiry."+class, d, "must be positive")
 		}
 	}
 	return nil

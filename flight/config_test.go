@@ -31,7 +31,15 @@ func TestLoadConfigNamesBadKeyAndValue(t *testing.T) {
 		{"priority_classes", map[string]any{"fire": 300}, "priority_classes.fire = 300"},
 		{"store.expiry", map[string]any{"fire": "forever"}, "store.expiry"},
 		{"radio.pacing_quantum", "-5ms", "radio.pacing_quantum = -5ms"},
-		{"no_such_key", 1, "no_such_key = 1: unknown key"},
+		{"no_such_key", 1, "unknown key no_such_key"},
+		{"radio.peeer", "x:1", "unknown key radio.peeer; did you mean radio.peer?"},
+		{"max_scene_attempts", 2.5, "max_scene_attempts = 2.5: want an integer"},
+		{"spool_poll", 90, "spool_poll = 90: want a duration"},
+		{"insecure_dev_keys", "yes", "insecure_dev_keys = yes: want true or false"},
+		{"store.high_water_bytes", 2 << 30, "store.high_water_bytes = 2147483648: must not exceed store.hard_limit_bytes"},
+		{"store.hard_limit_bytes", -1, "store.hard_limit_bytes = -1"},
+		{"store.max_item_bytes", -5, "store.max_item_bytes = -5"},
+		{"store.urgent_classes", -1, "store.urgent_classes = -1"},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
@@ -129,5 +137,16 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if c.Store.ExpiryByClass["flood"] != 72*time.Hour || c.Link.SpacecraftID != 42 || c.Triage.Thresholds["vessel"] != 0.5 {
 		t.Fatalf("example config read wrong: %+v", c)
+	}
+}
+
+// A high watermark above the hard limit is refused, not lowered by the
+// store without a word.
+func TestQuotaNotFixed(t *testing.T) {
+	v := viper.New()
+	v.Set("store.hard_limit_bytes", 1000)
+	v.Set("store.high_water_bytes", 2000)
+	if _, err := LoadConfig(v); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "store.high_water_bytes = 2000") {
+		t.Fatalf("err = %v, want the high watermark refused", err)
 	}
 }

@@ -59,6 +59,7 @@ func TestContactPlanFile(t *testing.T) {
 	}
 	f.Close()
 	cfg := DefaultConfig()
+	cfg.InsecureDevKeys = true // the test ground speaks the public development keys
 	cfg.DataDir, cfg.MetricsAddr = t.TempDir(), ""
 	cfg.RadioListen = "127.0.0.1:0"
 	cfg.ContactPlanFile = path

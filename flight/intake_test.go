@@ -18,6 +18,7 @@ import (
 func intakeConfig(t *testing.T) (Config, string) {
 	spool := t.TempDir()
 	cfg := DefaultConfig()
+	cfg.InsecureDevKeys = true // the test ground speaks the public development keys
 	cfg.DataDir = t.TempDir()
 	cfg.SpoolDir = spool
 	cfg.SpoolPoll = 20 * time.Millisecond

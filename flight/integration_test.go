@@ -175,6 +175,7 @@ func TestDeliveryAcrossRestart(t *testing.T) {
 		spoolScene(t, spool, synthScene(i, size, now))
 	}
 	cfg := DefaultConfig()
+	cfg.InsecureDevKeys = true // the test ground speaks the public development keys
 	cfg.DataDir, cfg.SpoolDir = dataDir, spool
 	cfg.SpoolPoll = 50 * time.Millisecond
 	cfg.MetricsAddr = ""

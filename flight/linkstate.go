@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/downlink/linkkeys"
 	"github.com/skysieve/skysieve/downlink/sdls"
 	"github.com/skysieve/skysieve/flight/store"
 )
@@ -26,16 +27,19 @@ const (
 // most that many numbers of a 64-bit space.
 const seqReserve = 1 << 20
 
+// loadKeys applies the key policy (downlink/linkkeys). On the public
+// development keys, every later log line of the service carries
+// insecure_dev_keys=true, and a warning says what that means.
 func (s *Service) loadKeys() (*sdls.Keys, error) {
-	if s.cfg.KeyFile == "" {
-		s.log.Warn("no key_file configured: using the public development link keys")
-		return sdls.DevelopmentKeys()
-	}
-	keys, err := sdls.LoadKeyFile(s.cfg.KeyFile)
+	l, err := linkkeys.Load(s.cfg.KeyFile, s.cfg.InsecureDevKeys)
 	if err != nil {
-		return nil, fmt.Errorf("%w: key_file = %s: %w", ErrConfig, s.cfg.KeyFile, err)
+		return nil, fmt.Errorf("%w: key_file = %q: %w", ErrConfig, s.cfg.KeyFile, err)
 	}
-	return keys, nil
+	if l.Development {
+		s.log = s.log.With("insecure_dev_keys", true)
+		s.log.Warn("--insecure-dev-keys: running on the public development link keys; anyone can forge frames and ACKs", "keys", l.Source)
+	}
+	return l.Keys, nil
 }
 
 // setupLink builds the frame sender, starting its security sequence at the

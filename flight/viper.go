@@ -2,11 +2,9 @@ package flight
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/spf13/cast"
+	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/spf13/viper"
 )
 
@@ -15,7 +13,10 @@ import (
 const EnvPrefix = "SKYSIEVE"
 
 // configKeys are the keys LoadConfig understands, each with how it sets
-// the Config. Durations are Go durations ("90s"), sizes are bytes.
+// the Config. Durations are Go durations ("90s"), sizes are bytes. A new
+// key is one line here (the setter helpers below are strict), plus its
+// range check in Config.Validate; LoadConfig, ConfigKeys, BindEnv and the
+// unknown-key suggestions follow from this map.
 var configKeys = map[string]func(c *Config, v any) error{
 	"data_dir":                 str(func(c *Config) *string { return &c.DataDir }),
 	"spool_dir":                str(func(c *Config) *string { return &c.SpoolDir }),
@@ -44,11 +45,18 @@ var configKeys = map[string]func(c *Config, v any) error{
 	"plan.replan_idle":         dur(func(c *Config) *time.Duration { return &c.ReplanIdle }),
 	"default_priority_class":   integer(func(c *Config) *int { return &c.DefaultPriorityClass }),
 	"priority_classes": func(c *Config, v any) error {
-		m, err := cast.ToStringMapIntE(v)
+		m, err := stringMap(v)
 		if err != nil {
 			return err
 		}
-		c.PriorityClasses = m
+		c.PriorityClasses = make(map[string]int, len(m))
+		for class, raw := range m {
+			p, err := settings.ToInt(raw)
+			if err != nil {
+				return fmt.Errorf("class %s: %w", class, err)
+			}
+			c.PriorityClasses[class] = p
+		}
 		return nil
 	},
 	"store.high_water_bytes": int64v(func(c *Config) *int64 { return &c.Store.HighWaterBytes }),
@@ -56,13 +64,13 @@ var configKeys = map[string]func(c *Config, v any) error{
 	"store.urgent_classes":   integer(func(c *Config) *int { return &c.Store.UrgentClasses }),
 	"store.default_expiry":   dur(func(c *Config) *time.Duration { return &c.Store.DefaultExpiry }),
 	"store.expiry": func(c *Config, v any) error {
-		m, err := cast.ToStringMapStringE(v)
+		m, err := stringMap(v)
 		if err != nil {
 			return err
 		}
 		c.Store.ExpiryByClass = map[string]time.Duration{}
-		for class, s := range m {
-			d, err := time.ParseDuration(s)
+		for class, raw := range m {
+			d, err := settings.ToDuration(raw)
 			if err != nil {
 				return fmt.Errorf("class %s: %w", class, err)
 			}
@@ -93,73 +101,56 @@ var configKeys = map[string]func(c *Config, v any) error{
 	"store.max_tombstones":          integer(func(c *Config) *int { return &c.Store.MaxTombstones }),
 	"link.idle_vc":                  ranged(func(c *Config) *uint8 { return &c.Link.IdleVC }, 7),
 	"link.uplink_vc":                ranged(func(c *Config) *uint8 { return &c.Link.UplinkVC }, 63),
+	"insecure_dev_keys":             boolean(func(c *Config) *bool { return &c.InsecureDevKeys }),
 }
 
-func str(f func(*Config) *string) func(*Config, any) error {
-	return func(c *Config, v any) error {
-		s, err := cast.ToStringE(v)
-		*f(c) = s
-		return err
+// schema is configKeys as a strict settings.Schema; the map-valued keys
+// take free class names below them.
+var schema = func() *settings.Schema[Config] {
+	s := settings.NewSchema[Config]()
+	for k, set := range configKeys {
+		s.Add(settings.Field[Config]{Key: k, Set: set})
 	}
-}
+	s.MapKeys("priority_classes", "store.expiry")
+	return s
+}()
 
-func dur(f func(*Config) *time.Duration) func(*Config, any) error {
-	return func(c *Config, v any) error {
-		s, isStr := v.(string)
-		if isStr {
-			d, err := time.ParseDuration(s)
-			*f(c) = d
-			return err
+// stringMap accepts a YAML map (class → value).
+func stringMap(v any) (map[string]any, error) {
+	switch m := v.(type) {
+	case map[string]any:
+		return m, nil
+	case map[any]any:
+		out := make(map[string]any, len(m))
+		for k, x := range m {
+			out[fmt.Sprint(k)] = x
 		}
-		d, err := cast.ToDurationE(v)
-		*f(c) = d
-		return err
+		return out, nil
 	}
+	return nil, fmt.Errorf("want a map of class: value")
 }
 
-func integer(f func(*Config) *int) func(*Config, any) error {
-	return func(c *Config, v any) error {
-		n, err := cast.ToIntE(v)
-		*f(c) = n
-		return err
-	}
-}
+func str(f func(*Config) *string) func(*Config, any) error { return settings.String(f) }
+
+func dur(f func(*Config) *time.Duration) func(*Config, any) error { return settings.Duration(f) }
+
+func integer(f func(*Config) *int) func(*Config, any) error { return settings.Int(f) }
+
+func int64v(f func(*Config) *int64) func(*Config, any) error { return settings.Int64(f) }
+
+func float(f func(*Config) *float64) func(*Config, any) error { return settings.Float(f) }
+
+func boolean(f func(*Config) *bool) func(*Config, any) error { return settings.Bool(f) }
 
 // ranged reads an integer and checks it against 0..maxV before narrowing
-// it (cast would wrap 70000 to a uint16 silently).
+// it (a conversion would wrap 70000 to a uint16 silently).
 func ranged[T uint8 | uint16](f func(*Config) *T, maxV int) func(*Config, any) error {
-	return func(c *Config, v any) error {
-		n, err := cast.ToIntE(v)
-		if err != nil {
-			return err
-		}
-		if n < 0 || n > maxV {
-			return fmt.Errorf("must be in 0..%d", maxV)
-		}
-		*f(c) = T(n)
-		return nil
-	}
-}
-
-func int64v(f func(*Config) *int64) func(*Config, any) error {
-	return func(c *Config, v any) error {
-		n, err := cast.ToInt64E(v)
-		*f(c) = n
-		return err
-	}
-}
-
-func float(f func(*Config) *float64) func(*Config, any) error {
-	return func(c *Config, v any) error {
-		x, err := cast.ToFloat64E(v)
-		*f(c) = x
-		return err
-	}
+	return settings.Ranged(f, maxV)
 }
 
 func threshold(class string) func(*Config, any) error {
 	return func(c *Config, v any) error {
-		x, err := cast.ToFloat64E(v)
+		x, err := settings.ToFloat(v)
 		if err != nil {
 			return err
 		}
@@ -174,52 +165,23 @@ func threshold(class string) func(*Config, any) error {
 }
 
 // ConfigKeys lists the keys LoadConfig understands, sorted.
-func ConfigKeys() []string {
-	keys := make([]string, 0, len(configKeys))
-	for k := range configKeys {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func ConfigKeys() []string { return schema.Keys() }
 
 // BindEnv makes every config key overridable by its SKYSIEVE_ variable.
-func BindEnv(v *viper.Viper) {
-	v.SetEnvPrefix(EnvPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	for _, k := range ConfigKeys() {
-		_ = v.BindEnv(k)
-	}
-}
+func BindEnv(v *viper.Viper) { schema.BindEnv(v, EnvPrefix) }
 
 // LoadConfig builds a Config from DefaultConfig and the keys set in v (a
-// file, SKYSIEVE_ environment variables, flags). An unknown key, or a value
-// of the wrong type, is an error wrapping ErrConfig that names the key and
-// the value; so is a value Validate rejects.
+// file, SKYSIEVE_ environment variables, flags), strictly (see
+// downlink/settings): an unknown key is refused with the closest known
+// key suggested, a value of the wrong type is refused, and so is a value
+// Validate rejects. Every error wraps ErrConfig and names the key.
 func LoadConfig(v *viper.Viper) (Config, error) {
 	c := DefaultConfig()
-	for _, k := range v.AllKeys() {
-		if _, ok := configKeys[k]; !ok && !hasKeyPrefix(k) {
-			return Config{}, badKey(k, v.Get(k), "unknown key (see `flight keys`)")
-		}
-	}
-	for _, k := range ConfigKeys() {
-		if !v.IsSet(k) {
-			continue
-		}
-		val := v.Get(k)
-		if err := configKeys[k](&c, val); err != nil {
-			return Config{}, badKey(k, val, err.Error())
-		}
+	if err := schema.Apply(v, &c); err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if err := c.withDefaults().Validate(); err != nil {
 		return Config{}, err
 	}
 	return c, nil
-}
-
-// hasKeyPrefix accepts the nested keys of map-valued settings
-// (priority_classes.fire, store.expiry.flood).
-func hasKeyPrefix(k string) bool {
-	return strings.HasPrefix(k, "priority_classes.") || strings.HasPrefix(k, "store.expiry.")
 }

@@ -110,6 +110,7 @@ func (d *driver) close() {
 // virtualConfig is a service on a virtual clock and a pipe radio.
 func virtualConfig(t *testing.T, dir string, v *clock.Virtual, r Radio) Config {
 	cfg := DefaultConfig()
+	cfg.InsecureDevKeys = true // the test ground speaks the public development keys
 	cfg.DataDir = dir
 	cfg.Clock = v
 	cfg.Radio = r

@@ -52,7 +52,7 @@ func pipelineService(t testing.TB, dir, keyFile string) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.pub = newPublisher(nil, s.ob, s.clk, s.log, s.m, s.st, cfg.CAPSender)
+	s.pub = newPublisher(nil, s.ob, s.clk, s.log, s.m, s.st, cfg.CAPSender, cfg.OutboxMaxAttempts)
 	return s
 }
 

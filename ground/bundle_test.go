@@ -57,10 +57,10 @@ func TestBundlePublishesEachMemberOnce(t *testing.T) {
 		st := g.Stats()
 		return st.Published == n && st.OutboxLen == 0
 	})
-	if got := streamMsgs(t, g.NATSURL(), bus.StreamDetections); got != n {
+	if got := streamMsgs(t, clientURL(g), bus.StreamDetections); got != n {
 		t.Fatalf("DETECTIONS holds %d messages, want %d", got, n)
 	}
-	checkPublished(t, g.NATSURL(), dets[0], vclock.Now())
+	checkPublished(t, clientURL(g), dets[0], vclock.Now())
 
 	rep := g.buildReport(vclock.Now())
 	want := []link.ItemRef{{Kind: link.KindBundle, ID: bid}}
@@ -90,7 +90,7 @@ func TestBundlePublishesEachMemberOnce(t *testing.T) {
 	if st := g.Stats(); st.Published != n {
 		t.Fatalf("published %d after repeats, want %d", st.Published, n)
 	}
-	if got := streamMsgs(t, g.NATSURL(), bus.StreamDetections); got != n {
+	if got := streamMsgs(t, clientURL(g), bus.StreamDetections); got != n {
 		t.Fatalf("DETECTIONS holds %d messages after repeats, want %d", got, n)
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/downlink/settings"
+	"github.com/skysieve/skysieve/ground/bus"
 )
 
 // ErrConfig is wrapped by every configuration error; the message names the
@@ -40,6 +42,12 @@ type KISSStation struct {
 	Sync bool
 }
 
+// NATSReader is a read-only user of the embedded NATS server.
+type NATSReader struct {
+	User     string
+	Password settings.Secret
+}
+
 // Config is everything a ground service needs. Zero fields take the
 // DefaultConfig values in New.
 type Config struct {
@@ -62,9 +70,21 @@ type Config struct {
 	NATSCredsFile, NATSNKeyFile string
 	// NATSReplicas of the streams on a cluster (1..5).
 	NATSReplicas int
-	// KeyFile is the link key file (see downlink/sdls). Empty: the public
-	// development keys (sdls.DevKeys), with a warning.
-	KeyFile string
+	// NATSReaders are users of the embedded server with read-only access
+	// to detections.>, alerts.> and the chips (consumers, no publish, no
+	// delete); none by default. Ground's own user, with its password made
+	// at first start in DataDir, is the only one that may publish.
+	NATSReaders []NATSReader
+	// KeyFile is the link key file (see downlink/sdls), mode 0600 or
+	// stricter. Without one, or with the public development keys in it,
+	// New refuses to start unless InsecureDevKeys is set
+	// (--insecure-dev-keys); see downlink/linkkeys.
+	KeyFile         string
+	InsecureDevKeys bool
+	// OutboxMaxAttempts is how often an outbox entry may be refused by the
+	// bus for a reason of its own before it goes to the dead letters
+	// (package outbox). Outages are not counted.
+	OutboxMaxAttempts int
 	// Link is what both ends of the space link agree on (frame length,
 	// spacecraft id, SPIs, virtual channels).
 	Link link.Config
@@ -87,10 +107,10 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultConfig runs out of the box: data in ./ground-data, one UDP station
-// "local" on 127.0.0.1:7700, embedded NATS on a random loopback port,
-// metrics on 127.0.0.1:9465, reports every 5 s, the default link and the
-// development keys.
+// DefaultConfig runs out of the box once a key file is named (or
+// InsecureDevKeys set): data in ./ground-data, one UDP station "local" on
+// 127.0.0.1:7700, embedded NATS on a random loopback port, metrics on
+// 127.0.0.1:9465, reports every 5 s, the default link.
 func DefaultConfig() Config {
 	return Config{
 		DataDir:        "ground-data",
@@ -102,11 +122,13 @@ func DefaultConfig() Config {
 		ReportInterval: 5 * time.Second,
 		ContactIdle:    30 * time.Second,
 		CAPSender:      "ground@skysieve.invalid",
+
+		OutboxMaxAttempts: 10,
 	}
 }
 
 func badKey(key string, value any, why string) error {
-	return fmt.Errorf("%w: %s = %v: %s", ErrConfig, key, value, why)
+	return fmt.Errorf("%w: %w", ErrConfig, settings.Invalid(key, value, why))
 }
 
 func checkAddr(key, addr string, allowEmpty bool) error {
@@ -165,6 +187,20 @@ func (c *Config) Validate() error {
 			return err
 		}
 	}
+	users := map[string]bool{bus.GroundUser: true}
+	for i, r := range c.NATSReaders {
+		key := fmt.Sprintf("nats.readers[%d]", i)
+		if r.User == "" || strings.ContainsAny(r.User, " \t:") || users[r.User] {
+			return badKey(key+".user", fmt.Sprintf("%q", r.User), "want a unique user name without spaces or colons, other than "+bus.GroundUser)
+		}
+		users[r.User] = true
+		if len(r.Password.Reveal()) < 12 {
+			return badKey(key+".password", settings.Redacted, "want at least 12 characters")
+		}
+	}
+	if len(c.NATSReaders) > 0 && c.NATSURL != "" {
+		return badKey("nats.readers", len(c.NATSReaders), "readers are users of the embedded server; an external server has its own")
+	}
 	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
 		return badKey("nats.replicas", c.NATSReplicas, "want 1..5")
 	}
@@ -176,6 +212,12 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Link.Validate(); err != nil {
 		return fmt.Errorf("%w: link: %v", ErrConfig, err)
+	}
+	if c.MaxReassemblyBytes < 0 {
+		return badKey("max_reassembly_bytes", c.MaxReassemblyBytes, "must not be negative (0: the reassembler's default)")
+	}
+	if c.OutboxMaxAttempts < 1 {
+		return badKey("outbox.max_attempts", c.OutboxMaxAttempts, "must be at least 1")
 	}
 	if err := checkAddr("metrics_addr", c.MetricsAddr, true); err != nil {
 		return err

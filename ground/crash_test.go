@@ -237,12 +237,18 @@ func freeUDPPort(t testing.TB) int {
 	return a
 }
 
+// readNATSURL is the URL a tool on the ground machine uses: nats.url
+// with the credentials in NATSAuthFile (as ground watch reads them).
 func readNATSURL(t *testing.T, dataDir string) string {
 	b, err := os.ReadFile(filepath.Join(dataDir, "nats.url"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.TrimSpace(string(b))
+	creds, err := bus.ReadCredentials(filepath.Join(dataDir, NATSAuthFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return withCredentials(strings.TrimSpace(string(b)), creds)
 }
 
 func countStream(t *testing.T, url, stream string) uint64 {

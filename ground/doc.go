@@ -35,11 +35,13 @@
 //
 //	cfg := ground.DefaultConfig()
 //	cfg.DataDir, cfg.MetricsAddr = dir, ""
+//	cfg.KeyFile = keyFile              // mode 0600 (linkkeys.Generate); required
+//	                                   // unless cfg.InsecureDevKeys
 //	cfg.UDP = []ground.UDPStation{{Station: "svalbard", Listen: "127.0.0.1:0"}}
 //	cfg.Clock = vclock
 //	svc, err := ground.New(cfg)       // binds the sockets: svc.UDPAddr("svalbard")
 //	go svc.Run(ctx)                    // until ctx ends
-//	<-svc.Ready()                      // svc.NATSURL() is now the bus's client URL
+//	<-svc.Ready()                      // svc.NATSURL(), svc.NATSCredentials() reach the bus
 //	svc.Stats()                        // counters, outbox length, publish latency
 //
 // Exactly once. A detection is published once however often it arrives:
@@ -54,10 +56,15 @@
 // NATS. By default an embedded nats-server runs in the process: JetStream
 // on, its store in DataDir/nats, fsync on every write (sync_interval:
 // always), client listener on loopback (NATSListen; its URL is also written
-// to DataDir/nats.url for `ground watch`), signal handling off. With
+// to DataDir/nats.url for `ground watch`), signal handling off. It requires
+// authentication: ground's own user (password made at first start, kept in
+// DataDir/nats-auth.json with mode 0600; `ground watch` reads it) may do
+// anything, the NATSReaders may only read, and nobody else gets in. With
 // NATSURL the service uses an external server or cluster instead, with TLS
 // (NATSCAFile, NATSCertFile, NATSKeyFile) and credentials (NATSCredsFile or
-// NATSNKeyFile). Sync-on-write cannot be set from a client: the external
+// NATSNKeyFile, or a user and password in NATSURL, which is never logged
+// or written unredacted). A refused login or certificate fails Run at
+// once. Sync-on-write cannot be set from a client: the external
 // server's operator sets `jetstream { sync_interval: always }` or relies on
 // R3 replication (NATSReplicas); see package bus.
 //

@@ -72,21 +72,21 @@ func TestPublishedOnceAcrossStationsAndPasses(t *testing.T) {
 	if st.Published != 0 || st.OutboxLen != 0 || st.ItemsRedelivered != n {
 		t.Fatalf("pass 2: published %d, outbox %d, redelivered %d; want 0, 0, %d", st.Published, st.OutboxLen, st.ItemsRedelivered, n)
 	}
-	if got := streamMsgs(t, g.NATSURL(), bus.StreamDetections); got != n {
+	if got := streamMsgs(t, clientURL(g), bus.StreamDetections); got != n {
 		t.Fatalf("DETECTIONS holds %d messages, want %d", got, n)
 	}
 	// Severe classes (fire, flood) made one CAP alert each.
-	if got := streamMsgs(t, g.NATSURL(), bus.StreamAlerts); got != 4 {
+	if got := streamMsgs(t, clientURL(g), bus.StreamAlerts); got != 4 {
 		t.Fatalf("ALERTS holds %d messages, want 4", got)
 	}
-	checkPublished(t, g.NATSURL(), dets[0], vclock.Now().Add(-time.Hour))
+	checkPublished(t, clientURL(g), dets[0], vclock.Now().Add(-time.Hour))
 
 	// A second ground with no local memory, on the same bus, receives pass 1
 	// again much later: JetStream refuses every detection (create-only).
 	vclock.Advance(24 * time.Hour)
 	cfg2 := testConfig(t, dir+"/g2", keys, "charlie")
 	cfg2.Clock = vclock
-	cfg2.NATSURL = g.NATSURL()
+	cfg2.NATSURL = clientURL(g)
 	g2 := start(t, cfg2)
 	sendUDP(t, g2.UDPAddr("charlie"), pass1)
 	waitFor(t, "second ground saw every detection", 20*time.Second, func() bool {
@@ -95,7 +95,7 @@ func TestPublishedOnceAcrossStationsAndPasses(t *testing.T) {
 	if st := g2.Stats(); st.Published != 0 {
 		t.Fatalf("second ground published %d", st.Published)
 	}
-	if got := streamMsgs(t, g.NATSURL(), bus.StreamDetections); got != n {
+	if got := streamMsgs(t, clientURL(g), bus.StreamDetections); got != n {
 		t.Fatalf("DETECTIONS holds %d messages after the second ground, want %d", got, n)
 	}
 }

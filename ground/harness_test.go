@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -91,6 +92,24 @@ func start(t testing.TB, cfg Config) *running {
 	}
 	t.Cleanup(func() { r.stop(t) })
 	return r
+}
+
+// clientURL is g's bus URL with the credentials g connects with, for the
+// tests' own clients.
+func clientURL(g *running) string {
+	return withCredentials(g.NATSURL(), g.NATSCredentials())
+}
+
+func withCredentials(raw string, c bus.Credentials) string {
+	if c.User == "" {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		panic(err)
+	}
+	u.User = url.UserPassword(c.User, c.Password.Reveal())
+	return u.String()
 }
 
 func (r *running) stop(t testing.TB) {

@@ -11,26 +11,36 @@ import (
 )
 
 // handler serves /metrics, /livez and /readyz. Ready means Run has
-// started everything; the bus may still be down (the outbox holds items),
-// which /readyz reports in its body.
+// started everything and, when the bus is connected, that its streams
+// and chip bucket exist on the server (connected with a stream deleted
+// fails every publish: 503). The bus may still be down (the outbox holds
+// items), which /readyz reports in its body.
 func (s *Service) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-s.ready:
 		default:
 			http.Error(w, "starting", http.StatusServiceUnavailable)
 			return
 		}
-		bus := "connected"
+		state := "connected, streams present"
 		if !s.bus.Connected() {
-			bus = "disconnected (items wait in the outbox)"
+			state = "disconnected (items wait in the outbox)"
+		} else {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			err := s.bus.CheckStreams(ctx)
+			cancel()
+			if err != nil {
+				http.Error(w, fmt.Sprintf("not ready\nbus: connected, %v\noutbox: %d", err, s.ob.Len()), http.StatusServiceUnavailable)
+				return
+			}
 		}
-		fmt.Fprintf(w, "ready\nbus: %s\noutbox: %d\n", bus, s.ob.Len())
+		fmt.Fprintf(w, "ready\nbus: %s\noutbox: %d\n", state, s.ob.Len())
 	})
 	return mux
 }

@@ -25,6 +25,7 @@ type metrics struct {
 	published        *prometheus.CounterVec
 	publishErrors    prometheus.Counter
 	invalid          prometheus.Counter
+	deadLetters      prometheus.Counter
 	outbox           prometheus.Gauge
 	captureToPublish prometheus.Histogram
 	symbolToAck      prometheus.Histogram
@@ -68,6 +69,10 @@ func newMetrics() *metrics {
 		Name: "skysieve_ground_invalid_records_total",
 		Help: "Reassembled detection records that failed validation and were not published.",
 	})
+	m.deadLetters = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "skysieve_ground_outbox_dead_letters_total",
+		Help: "Outbox entries moved to the dead letters: undecodable, invalid, or refused by the bus outbox.max_attempts times.",
+	})
 	m.outbox = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "skysieve_ground_outbox_entries",
 		Help: "Completed items waiting in the durable outbox.",
@@ -99,7 +104,7 @@ func newMetrics() *metrics {
 		Help: "Damaged KISS frames (bad escape, too long), by station.",
 	}, []string{"station"})
 	m.reg.MustRegister(m.frames, m.gaps, m.framesMissed, m.items, m.redelivered, m.published,
-		m.publishErrors, m.invalid, m.outbox, m.captureToPublish, m.symbolToAck, m.consumerPending,
+		m.publishErrors, m.invalid, m.deadLetters, m.outbox, m.captureToPublish, m.symbolToAck, m.consumerPending,
 		m.reports, m.busConnected, m.kissErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

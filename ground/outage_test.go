@@ -81,11 +81,11 @@ func TestBusOutageLosesNothing(t *testing.T) {
 		st := g.Stats()
 		return st.OutboxLen == 0 && st.Published == 3+during
 	})
-	if got := streamMsgs(t, g.NATSURL(), bus.StreamDetections); got != 3+during {
+	if got := streamMsgs(t, clientURL(g), bus.StreamDetections); got != 3+during {
 		t.Fatalf("DETECTIONS holds %d, want %d", got, 3+during)
 	}
 	// The queued ones arrived in priority order.
-	nc, err := bus.Connect(bus.Config{URL: g.NATSURL(), Logger: quietLogger()})
+	nc, err := bus.Connect(bus.Config{URL: clientURL(g), Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/ground/bus"
@@ -48,6 +49,9 @@ type publisher struct {
 	capSender string
 	stats     *statsCounters
 	wake      chan struct{}
+	// maxAttempts is how often an entry may fail for a reason of its own
+	// before it goes to the dead letters (outbox.Fail).
+	maxAttempts int
 
 	mu sync.Mutex
 	// lastSymbol holds the wall time of each queued item's last symbol,
@@ -83,8 +87,8 @@ func (p *publisher) latencyQuantiles() (p50, p99 time.Duration) {
 	return quantile(p.latSorted, 0.5), quantile(p.latSorted, 0.99)
 }
 
-func newPublisher(b *bus.Bus, ob *outbox.Outbox, clk clock.Clock, log *slog.Logger, m *metrics, st *statsCounters, capSender string) *publisher {
-	return &publisher{bus: b, ob: ob, clk: clk, log: log, m: m, stats: st, capSender: capSender,
+func newPublisher(b *bus.Bus, ob *outbox.Outbox, clk clock.Clock, log *slog.Logger, m *metrics, st *statsCounters, capSender string, maxAttempts int) *publisher {
+	return &publisher{bus: b, ob: ob, clk: clk, log: log, m: m, stats: st, capSender: capSender, maxAttempts: maxAttempts,
 		wake: make(chan struct{}, 1), lastSymbol: map[string]time.Time{}, retiringSet: map[string]bool{}}
 }
 
@@ -112,13 +116,21 @@ const (
 )
 
 // run publishes until ctx ends. Bus failures are retried with backoff in
-// wall time (an outage is a wall-clock matter even in a simulation).
+// wall time (an outage is a wall-clock matter even in a simulation). An
+// entry that fails for a reason of its own is counted against it and the
+// entries behind it go on; see outbox's dead letters.
 func (p *publisher) run(ctx context.Context) error {
 	const minBackoff, maxBackoff = 50 * time.Millisecond, 2 * time.Second
 	backoff := minBackoff
 	defer func() { _ = p.flushRetired() }()
 	for {
 		es, err := p.ob.Peek(retireBatch + len(p.retiring))
+		if errors.Is(err, outbox.ErrCorrupt) {
+			if err := p.deadLetterCorrupt(); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("ground: outbox: %w", err)
 		}
@@ -144,9 +156,18 @@ func (p *publisher) run(ctx context.Context) error {
 				}
 				p.m.publishErrors.Inc()
 				p.stats.publishErrors.Add(1)
-				p.log.Warn("publish failed; item stays in the outbox", "item", e.Ref(), "err", err, "retry_in", backoff)
+				if !entryFault(err) {
+					p.log.Warn("publish failed; item stays in the outbox", "item", e.Ref(), "err", err, "retry_in", backoff)
+					failed = true
+					break
+				}
+				if err := p.entryFailed(e, err); err != nil {
+					return err
+				}
+				// Retry it after a pause, not in a tight loop; the
+				// entries behind it go on now.
 				failed = true
-				break
+				continue
 			}
 			backoff = minBackoff
 			if len(p.retiring) >= retireBatch || time.Since(p.retiringSince) > retireDelay {
@@ -171,6 +192,69 @@ func (p *publisher) run(ctx context.Context) error {
 			backoff = min(2*backoff, maxBackoff)
 		}
 	}
+}
+
+// errEntry marks a failure that is the entry's own (it does not encode),
+// as opposed to the bus's.
+var errEntry = errors.New("entry cannot be published")
+
+// jsErrCodeMessageTooLarge is JetStream's "message size exceeds maximum
+// allowed" (the server's JSStreamMessageExceedsMaximumErr).
+const jsErrCodeMessageTooLarge = 10054
+
+// entryFault reports whether err is the entry's own fault, which retrying
+// cannot cure: our encoding failed, or the bus refused this message's
+// size or subject. Anything else (not connected, timeouts, no responders,
+// a stream missing) is the bus's, and is never counted against an entry:
+// an outage must not dead-letter the queue.
+func entryFault(err error) bool {
+	if errors.Is(err, errEntry) || errors.Is(err, nats.ErrMaxPayload) || errors.Is(err, nats.ErrBadSubject) {
+		return true
+	}
+	var jsErr jetstream.JetStreamError
+	return errors.As(err, &jsErr) && jsErr.APIError() != nil && jsErr.APIError().ErrorCode == jsErrCodeMessageTooLarge
+}
+
+// entryFailed counts a failure against e and dead-letters it once it has
+// failed maxAttempts times.
+func (p *publisher) entryFailed(e *outbox.Entry, cause error) error {
+	attempts, dead, err := p.ob.Fail(e, cause, p.maxAttempts, p.clk.Now())
+	if errors.Is(err, outbox.ErrNotQueued) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ground: outbox: %w", err)
+	}
+	if dead {
+		p.m.deadLetters.Inc()
+		p.stats.deadLetters.Add(1)
+		p.log.Error("outbox entry moved to the dead letters; the queue goes on", "item", e.Ref(),
+			"attempts", attempts, "err", cause)
+		return nil
+	}
+	p.log.Warn("publish refused; entry retried later", "item", e.Ref(), "attempt", attempts,
+		"max_attempts", p.maxAttempts, "err", cause)
+	return nil
+}
+
+// deadLetterCorrupt moves the entries whose stored bytes do not decode to
+// the dead letters, so the queue behind them goes on (now and after a
+// restart).
+func (p *publisher) deadLetterCorrupt() error {
+	moved, err := p.ob.DeadLetterCorrupt(p.clk.Now())
+	if err != nil {
+		return fmt.Errorf("ground: %w", err)
+	}
+	for _, d := range moved {
+		p.m.deadLetters.Inc()
+		p.stats.deadLetters.Add(1)
+		p.log.Error("outbox entry does not decode; moved to the dead letters, the queue goes on",
+			"key", fmt.Sprintf("%x", d.Key), "err", d.Reason)
+	}
+	if len(moved) == 0 {
+		return fmt.Errorf("ground: outbox: %w: reported by Peek, not found by a scan", outbox.ErrCorrupt)
+	}
+	return nil
 }
 
 // flushRetired removes the retired entries from the outbox.
@@ -211,8 +295,9 @@ func (p *publisher) publish(ctx context.Context, e *outbox.Entry) error {
 	case kindRecord:
 		return p.publishRecord(ctx, e)
 	}
-	p.log.Error("outbox entry of unknown kind dropped", "item", e.Ref())
-	return p.retire(e)
+	err := fmt.Errorf("unknown kind %q", e.Kind)
+	p.log.Error("outbox entry of unknown kind; not published, kept in the dead letters", "item", e.Ref())
+	return p.deadLetterNow(e, err)
 }
 
 func (p *publisher) publishRecord(ctx context.Context, e *outbox.Entry) error {
@@ -225,8 +310,8 @@ func (p *publisher) publishRecord(ctx context.Context, e *outbox.Entry) error {
 		// hand responders garbage. Keep it out and say so.
 		p.m.invalid.Inc()
 		p.stats.invalidRecords.Add(1)
-		p.log.Error("reassembled record is invalid; not published", "item", e.Ref(), "err", err)
-		return p.retire(e)
+		p.log.Error("reassembled record is invalid; not published, kept in the dead letters", "item", e.Ref(), "err", err)
+		return p.deadLetterNow(e, err)
 	}
 	now := p.clk.Now()
 	del := feed.Delivery{Station: e.Station, Pass: e.Pass, DownlinkTime: e.DownlinkTime, PublishTime: now}
@@ -237,8 +322,8 @@ func (p *publisher) publishRecord(ctx context.Context, e *outbox.Entry) error {
 	if err != nil {
 		p.m.invalid.Inc()
 		p.stats.invalidRecords.Add(1)
-		p.log.Error("record does not make a GeoJSON Feature; not published", "item", e.Ref(), "err", err)
-		return p.retire(e)
+		p.log.Error("record does not make a GeoJSON Feature; not published, kept in the dead letters", "item", e.Ref(), "err", err)
+		return p.deadLetterNow(e, err)
 	}
 	hdr := nats.Header{}
 	hdr.Set(bus.HeaderClass, d.Class)
@@ -276,7 +361,7 @@ func (p *publisher) publishRecord(ctx context.Context, e *outbox.Entry) error {
 	if feed.IsSevere(d.Class) {
 		xml, err := feed.CAP(d, del, p.capSender)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: CAP: %w", errEntry, err)
 		}
 		hdr := nats.Header{}
 		hdr.Set(bus.HeaderClass, d.Class)
@@ -291,6 +376,20 @@ func (p *publisher) publishRecord(ctx context.Context, e *outbox.Entry) error {
 		}
 	}
 	return p.retire(e)
+}
+
+// deadLetterNow moves e to the dead letters at once (a fault no retry
+// cures).
+func (p *publisher) deadLetterNow(e *outbox.Entry, cause error) error {
+	p.mu.Lock()
+	delete(p.lastSymbol, e.Ref())
+	p.mu.Unlock()
+	if err := p.ob.DeadLetterNow(e, cause, p.clk.Now()); err != nil && !errors.Is(err, outbox.ErrNotQueued) {
+		return fmt.Errorf("ground: outbox: %w", err)
+	}
+	p.m.deadLetters.Inc()
+	p.stats.deadLetters.Add(1)
+	return nil
 }
 
 // retire marks e published; flushRetired removes it from the outbox.

@@ -31,7 +31,7 @@ func TestReplayRejectedAfterRestart(t *testing.T) {
 		st := g.Stats()
 		return st.Frames[StationVC{"alpha", -1}].Replay == uint64(len(recorded)) && st.Published == 1
 	})
-	if got := streamMsgs(t, g.NATSURL(), bus.StreamDetections); got != 2 {
+	if got := streamMsgs(t, clientURL(g), bus.StreamDetections); got != 2 {
 		t.Fatalf("DETECTIONS holds %d, want 2", got)
 	}
 }

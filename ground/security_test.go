@@ -56,10 +56,10 @@ func TestForgedReplayedCorruptedNeverPublished(t *testing.T) {
 	if got := st.Frames[StationVC{"alpha", 0}].Good; got != uint64(len(good)) {
 		t.Fatalf("good frames %d, want %d", got, len(good))
 	}
-	if got := streamMsgs(t, g.NATSURL(), bus.StreamDetections); got != 1 {
+	if got := streamMsgs(t, clientURL(g), bus.StreamDetections); got != 1 {
 		t.Fatalf("DETECTIONS holds %d, want only the genuine detection", got)
 	}
-	if got := streamMsgs(t, g.NATSURL(), bus.StreamAlerts); got != 1 {
+	if got := streamMsgs(t, clientURL(g), bus.StreamAlerts); got != 1 {
 		t.Fatalf("ALERTS holds %d, want 1", got)
 	}
 }

@@ -20,9 +20,11 @@ import (
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/frame"
 	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/downlink/linkkeys"
 	"github.com/skysieve/skysieve/downlink/reassembly"
 	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/downlink/sdls"
+	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/skysieve/skysieve/ground/bus"
 	"github.com/skysieve/skysieve/ground/outbox"
 	bolt "go.etcd.io/bbolt"
@@ -133,10 +135,11 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	keys, err := loadKeys(cfg)
+	keys, log, err := loadKeys(cfg)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Logger = log
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("ground: data dir: %w", err)
 	}
@@ -209,16 +212,20 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-func loadKeys(cfg Config) (*sdls.Keys, error) {
-	if cfg.KeyFile == "" {
-		cfg.Logger.Warn("no key_file configured: using the public development link keys")
-		return sdls.DevelopmentKeys()
-	}
-	keys, err := sdls.LoadKeyFile(cfg.KeyFile)
+// loadKeys applies the key policy (downlink/linkkeys). On the public
+// development keys, the returned logger tags every line with
+// insecure_dev_keys=true, and a warning says what that means.
+func loadKeys(cfg Config) (*sdls.Keys, *slog.Logger, error) {
+	l, err := linkkeys.Load(cfg.KeyFile, cfg.InsecureDevKeys)
 	if err != nil {
-		return nil, fmt.Errorf("%w: key_file = %s: %w", ErrConfig, cfg.KeyFile, err)
+		return nil, nil, fmt.Errorf("%w: key_file = %q: %w", ErrConfig, cfg.KeyFile, err)
 	}
-	return keys, nil
+	log := cfg.Logger
+	if l.Development {
+		log = log.With("insecure_dev_keys", true)
+		log.Warn("--insecure-dev-keys: running on the public development link keys; anyone can forge frames and reports", "keys", l.Source)
+	}
+	return l.Keys, log, nil
 }
 
 func withDefaults(cfg Config) Config {
@@ -246,6 +253,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.CAPSender == "" {
 		cfg.CAPSender = d.CAPSender
+	}
+	if cfg.OutboxMaxAttempts == 0 {
+		cfg.OutboxMaxAttempts = d.OutboxMaxAttempts
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
@@ -431,8 +441,26 @@ func (s *Service) MetricsAddr() net.Addr {
 	return s.httpL.Addr()
 }
 
+// NATSAuthFile is the file in DataDir holding the embedded server's
+// credentials for ground's user (mode 0600, made at first start; see
+// bus.LoadOrCreateCredentials). ground watch reads it.
+const NATSAuthFile = "nats-auth.json"
+
+// NATSCredentials are the user and password the service connects to the
+// bus as (empty for an external server reached with creds, nkey or URL
+// credentials). Zero before Ready.
+func (s *Service) NATSCredentials() bus.Credentials {
+	s.busMu.Lock()
+	defer s.busMu.Unlock()
+	if s.bus == nil {
+		return bus.Credentials{}
+	}
+	return s.bus.Credentials()
+}
+
 // NATSURL is the client URL of the bus: the embedded server's listener or
-// the configured external URL. It is empty before Ready.
+// the configured external URL (which may carry credentials: log it
+// through settings.RedactURL). It is empty before Ready.
 func (s *Service) NATSURL() string {
 	s.busMu.Lock()
 	defer s.busMu.Unlock()
@@ -467,21 +495,28 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.ran = true
 	defer s.closeAll()
+	readers := make([]bus.Reader, len(s.cfg.NATSReaders))
+	for i, r := range s.cfg.NATSReaders {
+		readers[i] = bus.Reader{User: r.User, Password: r.Password}
+	}
 	b, err := bus.Open(ctx, bus.Config{
 		URL: s.cfg.NATSURL, Listen: s.cfg.NATSListen, StoreDir: filepath.Join(s.cfg.DataDir, "nats"),
+		AuthFile:  filepath.Join(s.cfg.DataDir, NATSAuthFile),
 		TLSCAFile: s.cfg.NATSCAFile, TLSCertFile: s.cfg.NATSCertFile, TLSKeyFile: s.cfg.NATSKeyFile,
 		CredsFile: s.cfg.NATSCredsFile, NKeySeedFile: s.cfg.NATSNKeyFile, Replicas: s.cfg.NATSReplicas,
-		Logger: s.log,
+		Readers: readers, Logger: s.log,
 	})
 	if err != nil {
 		return err
 	}
 	s.busMu.Lock()
 	s.bus = b
-	s.pub = newPublisher(b, s.ob, s.clk, s.log, s.m, s.st, s.cfg.CAPSender)
+	s.pub = newPublisher(b, s.ob, s.clk, s.log, s.m, s.st, s.cfg.CAPSender, s.cfg.OutboxMaxAttempts)
 	s.busMu.Unlock()
-	// Tools on this machine (ground watch) find the embedded server here.
-	_ = os.WriteFile(filepath.Join(s.cfg.DataDir, "nats.url"), []byte(b.URL()+"\n"), 0o640)
+	// Tools on this machine (ground watch) find the server here; they
+	// bring their own credentials (NATSAuthFile for the embedded one), so
+	// none are written.
+	_ = os.WriteFile(filepath.Join(s.cfg.DataDir, "nats.url"), []byte(settings.StripUserinfo(b.URL())+"\n"), 0o640)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -512,7 +547,7 @@ func (s *Service) Run(ctx context.Context) error {
 		srv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(s.httpL) }()
 	}
-	s.log.Info("ground service ready", "nats", b.URL(), "udp", len(s.udp), "kiss", len(s.kiss),
+	s.log.Info("ground service ready", "nats", settings.RedactURL(b.URL()), "udp", len(s.udp), "kiss", len(s.kiss),
 		"outbox", s.ob.Len(), "data_dir", s.cfg.DataDir)
 	close(s.ready)
 

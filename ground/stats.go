@@ -40,6 +40,9 @@ type Stats struct {
 	PublishErrors uint64
 	// InvalidRecords counts reassembled records that failed validation.
 	InvalidRecords uint64
+	// DeadLetters counts outbox entries moved to the dead letters (see
+	// package outbox).
+	DeadLetters uint64
 	// OutboxLen is the number of items waiting to be published.
 	OutboxLen int
 	// ReportsSent counts uplink report frames sent.
@@ -60,8 +63,8 @@ type statsCounters struct {
 	frames    map[StationVC]*FrameCounts
 	completed map[string]uint64
 
-	redelivered, published, alreadyPublished, alerts   atomic.Uint64
-	publishErrors, invalidRecords, reports, kissErrors atomic.Uint64
+	redelivered, published, alreadyPublished, alerts                atomic.Uint64
+	publishErrors, invalidRecords, reports, kissErrors, deadLetters atomic.Uint64
 }
 
 func newStatsCounters() *statsCounters {
@@ -102,6 +105,7 @@ func (s *statsCounters) snapshot() Stats {
 	out.Alerts = s.alerts.Load()
 	out.PublishErrors = s.publishErrors.Load()
 	out.InvalidRecords = s.invalidRecords.Load()
+	out.DeadLetters = s.deadLetters.Load()
 	out.ReportsSent = s.reports.Load()
 	out.KISSErrors = s.kissErrors.Load()
 	return out

@@ -1,6 +1,7 @@
 package ground
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -8,17 +9,20 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
 	"github.com/skysieve/skysieve/downlink/record"
+	"github.com/skysieve/skysieve/ground/bus"
 )
 
 // writeCA makes a CA and a server certificate for 127.0.0.1, writing the
@@ -86,16 +90,33 @@ func TestExternalNATSWithTLSAndNKey(t *testing.T) {
 	url := "tls://127.0.0.1:" + strconv.Itoa(port)
 	fl := newFlight(t, keys, 1)
 
-	t.Run("wrong nkey", func(t *testing.T) {
-		cfg := testConfig(t, filepath.Join(dir, "g-stranger"), keys, "alpha")
-		cfg.NATSURL, cfg.NATSCAFile, cfg.NATSNKeyFile = url, caPath, strangerPath
-		g := start(t, cfg)
-		sendUDP(t, g.UDPAddr("alpha"), fl.recordFrames(detection(600, record.ClassFire)))
-		waitFor(t, "publish attempts fail", 10*time.Second, func() bool { return g.Stats().PublishErrors > 0 })
-		if st := g.Stats(); st.Published != 0 || st.OutboxLen != 1 {
-			t.Fatalf("published %d, outbox %d with a stranger's key", st.Published, st.OutboxLen)
-		}
-	})
+	// A refused key or an untrusted server is reported by Run at once, as
+	// what it is, not as "ready" followed by publish errors.
+	refused := []struct {
+		name, ca, nkey, want string
+	}{
+		{"wrong nkey", caPath, strangerPath, "authentication refused"},
+		{"missing CA", "", seedPath, "TLS certificate not trusted"},
+	}
+	for _, c := range refused {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testConfig(t, filepath.Join(dir, "g-"+strings.ReplaceAll(c.name, " ", "-")), keys, "alpha")
+			cfg.NATSURL, cfg.NATSCAFile, cfg.NATSNKeyFile = url, c.ca, c.nkey
+			s, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err = s.Run(ctx)
+			if !errors.Is(err, bus.ErrConnect) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Run: %v, want %q", err, c.want)
+			}
+			if ctx.Err() != nil {
+				t.Fatal("Run waited for its context instead of failing the connection")
+			}
+		})
+	}
 	t.Run("right nkey", func(t *testing.T) {
 		cfg := testConfig(t, filepath.Join(dir, "g"), keys, "alpha")
 		cfg.NATSURL, cfg.NATSCAFile, cfg.NATSNKeyFile = url, caPath, seedPath

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skysieve/skysieve/downlink/linkkeys"
+	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 )
@@ -35,13 +37,20 @@ const (
 	KeyCAPSender      = "cap_sender"
 	KeyMaxReassembly  = "max_reassembly_bytes"
 	KeyLogLevel       = "log.level" // --log-level
+
+	KeyInsecureDevKeys   = "insecure_dev_keys"   // --insecure-dev-keys
+	KeyNATSReaders       = "nats.readers"        // --nats-reader user:password (repeatable)
+	KeyOutboxMaxAttempts = "outbox.max_attempts" // --outbox-max-attempts
 )
 
 // RunFlags defines the `ground run` flags on fs and binds them to v's keys.
 func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 	d := DefaultConfig()
 	fs.String("data-dir", d.DataDir, "data directory (reassembly log, outbox, embedded NATS store)")
-	fs.String("key-file", "", "link key file (empty: public development keys)")
+	fs.String("key-file", "", "link key file, mode 0600 ('ground keys generate'); required unless --insecure-dev-keys")
+	fs.Bool(linkkeys.InsecureFlag, false, "allow the public development link keys (no key file, or testdata/flight/dev.keys)")
+	fs.StringArray("nats-reader", nil, "read-only user of the embedded NATS server: user:password (repeatable)")
+	fs.Int("outbox-max-attempts", d.OutboxMaxAttempts, "publishes an outbox entry may fail before it goes to the dead letters")
 	fs.StringArray("udp", nil, "UDP station: name=host:port[,uplink=host:port] (repeatable)")
 	fs.StringArray("kiss", nil, "KISS-over-TCP station: name=host:port[,sync=true] (repeatable)")
 	fs.String("nats-url", "", "external NATS server or cluster (empty: embedded server)")
@@ -62,7 +71,8 @@ func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 		KeyNATSURL: "nats-url", KeyNATSListen: "nats-listen", KeyNATSCA: "nats-ca", KeyNATSCert: "nats-cert",
 		KeyNATSKey: "nats-key", KeyNATSCreds: "nats-creds", KeyNATSNKey: "nats-nkey", KeyNATSReplicas: "nats-replicas",
 		KeyFrameBytes: "frame-bytes", KeyMetricsAddr: "metrics-addr", KeyReportInterval: "report-interval",
-		KeyContactIdle: "contact-idle", KeyLogLevel: "log-level",
+		KeyContactIdle: "contact-idle", KeyLogLevel: "log-level", KeyInsecureDevKeys: linkkeys.InsecureFlag,
+		KeyNATSReaders: "nats-reader", KeyOutboxMaxAttempts: "outbox-max-attempts",
 	} {
 		_ = v.BindPFlag(key, fs.Lookup(flag))
 	}
@@ -87,104 +97,69 @@ func NewViper() *viper.Viper {
 	v.SetDefault(KeyCAPSender, d.CAPSender)
 	v.SetDefault(KeyMaxReassembly, 0)
 	v.SetDefault(KeyLogLevel, "info")
-	v.SetEnvPrefix("SKYSIEVE")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.SetDefault(KeyOutboxMaxAttempts, d.OutboxMaxAttempts)
+	schema.BindEnv(v, "SKYSIEVE")
 	v.AutomaticEnv()
 	return v
 }
 
+// schema is every key ConfigFromViper understands and how it sets the
+// Config (strict: see downlink/settings). A new key is a Key constant, a
+// line here, its default in NewViper if it has one, and its check in
+// Config.Validate; unknown-key refusal and suggestions follow.
+var schema = settings.NewSchema(
+	settings.Field[Config]{Key: KeyDataDir, Set: settings.String(func(c *Config) *string { return &c.DataDir })},
+	settings.Field[Config]{Key: KeyKeyFile, Set: settings.String(func(c *Config) *string { return &c.KeyFile })},
+	settings.Field[Config]{Key: KeyInsecureDevKeys, Set: settings.Bool(func(c *Config) *bool { return &c.InsecureDevKeys })},
+	settings.Field[Config]{Key: KeyUDP, Set: setUDP},
+	settings.Field[Config]{Key: KeyKISS, Set: setKISS},
+	settings.Field[Config]{Key: KeyNATSURL, Set: settings.String(func(c *Config) *string { return &c.NATSURL }), Secret: true},
+	settings.Field[Config]{Key: KeyNATSListen, Set: settings.String(func(c *Config) *string { return &c.NATSListen })},
+	settings.Field[Config]{Key: KeyNATSCA, Set: settings.String(func(c *Config) *string { return &c.NATSCAFile })},
+	settings.Field[Config]{Key: KeyNATSCert, Set: settings.String(func(c *Config) *string { return &c.NATSCertFile })},
+	settings.Field[Config]{Key: KeyNATSKey, Set: settings.String(func(c *Config) *string { return &c.NATSKeyFile })},
+	settings.Field[Config]{Key: KeyNATSCreds, Set: settings.String(func(c *Config) *string { return &c.NATSCredsFile })},
+	settings.Field[Config]{Key: KeyNATSNKey, Set: settings.String(func(c *Config) *string { return &c.NATSNKeyFile })},
+	settings.Field[Config]{Key: KeyNATSReplicas, Set: settings.Int(func(c *Config) *int { return &c.NATSReplicas })},
+	settings.Field[Config]{Key: KeyNATSReaders, Set: setReaders, Secret: true},
+	settings.Field[Config]{Key: KeyFrameBytes, Set: settings.Int(func(c *Config) *int { return &c.Link.FrameBytes })},
+	settings.Field[Config]{Key: KeySpacecraftID, Set: settings.Ranged(func(c *Config) *uint16 { return &c.Link.SpacecraftID }, 1023)},
+	settings.Field[Config]{Key: KeyDownlinkSPI, Set: settings.Ranged(func(c *Config) *uint16 { return &c.Link.DownlinkSPI }, 65534)},
+	settings.Field[Config]{Key: KeyUplinkSPI, Set: settings.Ranged(func(c *Config) *uint16 { return &c.Link.UplinkSPI }, 65534)},
+	settings.Field[Config]{Key: KeyMetricsAddr, Set: settings.String(func(c *Config) *string { return &c.MetricsAddr })},
+	settings.Field[Config]{Key: KeyReportInterval, Set: settings.Duration(func(c *Config) *time.Duration { return &c.ReportInterval })},
+	settings.Field[Config]{Key: KeyContactIdle, Set: settings.Duration(func(c *Config) *time.Duration { return &c.ContactIdle })},
+	settings.Field[Config]{Key: KeyCAPSender, Set: settings.String(func(c *Config) *string { return &c.CAPSender })},
+	settings.Field[Config]{Key: KeyMaxReassembly, Set: settings.Int64(func(c *Config) *int64 { return &c.MaxReassemblyBytes })},
+	settings.Field[Config]{Key: KeyOutboxMaxAttempts, Set: settings.Int(func(c *Config) *int { return &c.OutboxMaxAttempts })},
+	settings.Field[Config]{Key: KeyLogLevel, Set: func(_ *Config, v any) error {
+		s, err := settings.ToString(v)
+		if err != nil {
+			return err
+		}
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(s)); err != nil {
+			return fmt.Errorf("want debug, info, warn or error")
+		}
+		return nil
+	}},
+)
+
+// ConfigKeys lists the keys ConfigFromViper understands, sorted.
+func ConfigKeys() []string { return schema.Keys() }
+
 // ConfigFromViper builds a Config from v (file, environment, flags), and
-// validates it. Errors wrap ErrConfig and name the key and value.
+// validates it, strictly: an unknown key is refused with the closest
+// known key suggested, a value of the wrong type or out of range is
+// refused, never fixed. Errors wrap ErrConfig and name the key; secret
+// values (nats.url, nats.readers) are not shown.
 func ConfigFromViper(v *viper.Viper) (Config, error) {
 	c := DefaultConfig()
-	c.DataDir = v.GetString(KeyDataDir)
-	c.KeyFile = v.GetString(KeyKeyFile)
-	c.NATSURL = v.GetString(KeyNATSURL)
-	c.NATSListen = v.GetString(KeyNATSListen)
-	c.NATSCAFile = v.GetString(KeyNATSCA)
-	c.NATSCertFile = v.GetString(KeyNATSCert)
-	c.NATSKeyFile = v.GetString(KeyNATSKey)
-	c.NATSCredsFile = v.GetString(KeyNATSCreds)
-	c.NATSNKeyFile = v.GetString(KeyNATSNKey)
-	c.MetricsAddr = v.GetString(KeyMetricsAddr)
-	c.CAPSender = v.GetString(KeyCAPSender)
-	var err error
-	ints := []struct {
-		key string
-		dst *int
-	}{{KeyNATSReplicas, &c.NATSReplicas}, {KeyFrameBytes, &c.Link.FrameBytes}}
-	for _, f := range ints {
-		if *f.dst, err = intKey(v, f.key); err != nil {
-			return c, err
-		}
+	if err := schema.Apply(v, &c); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	u16 := []struct {
-		key string
-		dst *uint16
-	}{{KeySpacecraftID, &c.Link.SpacecraftID}, {KeyDownlinkSPI, &c.Link.DownlinkSPI}, {KeyUplinkSPI, &c.Link.UplinkSPI}}
-	for _, f := range u16 {
-		n, err := intKey(v, f.key)
-		if err != nil {
-			return c, err
-		}
-		if n < 0 || n > 0xFFFF {
-			return c, badKey(f.key, n, "want 0..65535")
-		}
-		*f.dst = uint16(n)
-	}
-	mr, err := intKey(v, KeyMaxReassembly)
-	if err != nil {
-		return c, err
-	}
-	c.MaxReassemblyBytes = int64(mr)
-	for _, f := range []struct {
-		key string
-		dst *time.Duration
-	}{{KeyReportInterval, &c.ReportInterval}, {KeyContactIdle, &c.ContactIdle}} {
-		s := v.GetString(f.key)
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return c, badKey(f.key, fmt.Sprintf("%q", s), "want a duration such as 5s or 1m")
-		}
-		*f.dst = d
-	}
-	if v.IsSet(KeyUDP) {
+	if v.IsSet(KeyKISS) && !v.IsSet(KeyUDP) && len(c.KISS) > 0 {
 		c.UDP = nil
-		entries, err := stationEntries(v, KeyUDP)
-		if err != nil {
-			return c, err
-		}
-		for i, e := range entries {
-			key := fmt.Sprintf("%s[%d]", KeyUDP, i)
-			if err := onlyFields(key, e, "station", "listen", "uplink"); err != nil {
-				return c, err
-			}
-			c.UDP = append(c.UDP, UDPStation{Station: e["station"], Listen: e["listen"], Uplink: e["uplink"]})
-		}
-	}
-	if v.IsSet(KeyKISS) {
-		entries, err := stationEntries(v, KeyKISS)
-		if err != nil {
-			return c, err
-		}
-		for i, e := range entries {
-			key := fmt.Sprintf("%s[%d]", KeyKISS, i)
-			if err := onlyFields(key, e, "station", "listen", "sync"); err != nil {
-				return c, err
-			}
-			st := KISSStation{Station: e["station"], Listen: e["listen"]}
-			switch e["sync"] {
-			case "", "false":
-			case "true":
-				st.Sync = true
-			default:
-				return c, badKey(key+".sync", e["sync"], "want true or false")
-			}
-			c.KISS = append(c.KISS, st)
-		}
-		if !v.IsSet(KeyUDP) && len(c.KISS) > 0 {
-			c.UDP = nil
-		}
 	}
 	if err := c.Validate(); err != nil {
 		return c, err
@@ -192,45 +167,52 @@ func ConfigFromViper(v *viper.Viper) (Config, error) {
 	return c, nil
 }
 
-// LogLevel parses the log.level key.
-func LogLevel(v *viper.Viper) (slog.Level, error) {
-	var l slog.Level
-	s := v.GetString(KeyLogLevel)
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return l, badKey(KeyLogLevel, fmt.Sprintf("%q", s), "want debug, info, warn or error")
+func setUDP(c *Config, raw any) error {
+	entries, err := stationEntries(raw, KeyUDP)
+	if err != nil {
+		return err
 	}
-	return l, nil
+	c.UDP = nil
+	for i, e := range entries {
+		key := fmt.Sprintf("%s[%d]", KeyUDP, i)
+		if err := onlyFields(key, e, "station", "listen", "uplink"); err != nil {
+			return err
+		}
+		c.UDP = append(c.UDP, UDPStation{Station: e["station"], Listen: e["listen"], Uplink: e["uplink"]})
+	}
+	return nil
 }
 
-func intKey(v *viper.Viper, key string) (int, error) {
-	raw := v.Get(key)
-	switch x := raw.(type) {
-	case int:
-		return x, nil
-	case int64:
-		return int(x), nil
-	case uint16:
-		return int(x), nil
-	case float64:
-		if x == float64(int(x)) {
-			return int(x), nil
-		}
-	case string:
-		var n int
-		if _, err := fmt.Sscan(x, &n); err == nil && fmt.Sprint(n) == strings.TrimSpace(x) {
-			return n, nil
-		}
+func setKISS(c *Config, raw any) error {
+	entries, err := stationEntries(raw, KeyKISS)
+	if err != nil {
+		return err
 	}
-	return 0, badKey(key, fmt.Sprintf("%v", raw), "want an integer")
+	c.KISS = nil
+	for i, e := range entries {
+		key := fmt.Sprintf("%s[%d]", KeyKISS, i)
+		if err := onlyFields(key, e, "station", "listen", "sync"); err != nil {
+			return err
+		}
+		st := KISSStation{Station: e["station"], Listen: e["listen"]}
+		switch e["sync"] {
+		case "", "false":
+		case "true":
+			st.Sync = true
+		default:
+			return settings.Invalid(key+".sync", e["sync"], "want true or false")
+		}
+		c.KISS = append(c.KISS, st)
+	}
+	return nil
 }
 
-// stationEntries reads a station list: YAML maps, or strings of the form
-// "name=host:port[,field=value...]" from flags and the environment
-// (space-separated there).
-func stationEntries(v *viper.Viper, key string) ([]map[string]string, error) {
-	var out []map[string]string
+// setReaders reads nats.readers: YAML maps {user, password}, or
+// "user:password" strings from flags and the environment (space-separated
+// there). Passwords never appear in errors.
+func setReaders(c *Config, raw any) error {
 	var items []any
-	switch x := v.Get(key).(type) {
+	switch x := raw.(type) {
 	case []any:
 		items = x
 	case []string:
@@ -242,7 +224,70 @@ func stationEntries(v *viper.Viper, key string) ([]map[string]string, error) {
 			items = append(items, s)
 		}
 	default:
-		return nil, badKey(key, fmt.Sprintf("%v", x), "want a list of stations")
+		return settings.Invalid(KeyNATSReaders, settings.Redacted, "want a list of {user, password}")
+	}
+	c.NATSReaders = nil
+	for i, it := range items {
+		key := fmt.Sprintf("%s[%d]", KeyNATSReaders, i)
+		var r NATSReader
+		switch x := it.(type) {
+		case string:
+			u, p, ok := strings.Cut(x, ":")
+			if !ok {
+				return settings.Invalid(key, settings.Redacted, "want user:password")
+			}
+			r = NATSReader{User: u, Password: settings.Secret(p)}
+		case map[string]any:
+			for k, val := range x {
+				s, err := settings.ToString(val)
+				switch {
+				case err != nil:
+					return settings.Invalid(key+"."+k, settings.Redacted, err.Error())
+				case k == "user":
+					r.User = s
+				case k == "password":
+					r.Password = settings.Secret(s)
+				default:
+					return settings.UnknownKey(key+"."+k, []string{key + ".user", key + ".password"})
+				}
+			}
+		default:
+			return settings.Invalid(key, settings.Redacted, "want {user, password}")
+		}
+		c.NATSReaders = append(c.NATSReaders, r)
+	}
+	return nil
+}
+
+// LogLevel parses the log.level key.
+func LogLevel(v *viper.Viper) (slog.Level, error) {
+	var l slog.Level
+	s := v.GetString(KeyLogLevel)
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, settings.Invalid(KeyLogLevel, fmt.Sprintf("%q", s), "want debug, info, warn or error")
+	}
+	return l, nil
+}
+
+// stationEntries reads a station list: YAML maps, or strings of the form
+// "name=host:port[,field=value...]" from flags and the environment
+// (space-separated there).
+func stationEntries(raw any, key string) ([]map[string]string, error) {
+	var out []map[string]string
+	var items []any
+	switch x := raw.(type) {
+	case []any:
+		items = x
+	case []string:
+		for _, s := range x {
+			items = append(items, s)
+		}
+	case string:
+		for _, s := range strings.Fields(x) {
+			items = append(items, s)
+		}
+	default:
+		return nil, settings.Invalid(key, fmt.Sprintf("%v", x), "want a list of stations")
 	}
 	for i, it := range items {
 		switch x := it.(type) {
@@ -251,7 +296,7 @@ func stationEntries(v *viper.Viper, key string) ([]map[string]string, error) {
 			for j, part := range strings.Split(x, ",") {
 				k, val, ok := strings.Cut(part, "=")
 				if !ok {
-					return nil, badKey(fmt.Sprintf("%s[%d]", key, i), fmt.Sprintf("%q", x), "want name=host:port[,field=value]")
+					return nil, settings.Invalid(fmt.Sprintf("%s[%d]", key, i), fmt.Sprintf("%q", x), "want name=host:port[,field=value]")
 				}
 				if j == 0 {
 					m["station"], m["listen"] = k, val
@@ -267,7 +312,7 @@ func stationEntries(v *viper.Viper, key string) ([]map[string]string, error) {
 			}
 			out = append(out, m)
 		default:
-			return nil, badKey(fmt.Sprintf("%s[%d]", key, i), fmt.Sprintf("%v", it), "want a station map or name=host:port")
+			return nil, settings.Invalid(fmt.Sprintf("%s[%d]", key, i), fmt.Sprintf("%v", it), "want a station map or name=host:port")
 		}
 	}
 	return out, nil
@@ -280,7 +325,7 @@ func onlyFields(key string, m map[string]string, allowed ...string) error {
 			ok = ok || k == a
 		}
 		if !ok {
-			return badKey(key+"."+k, val, "unknown field; want one of "+strings.Join(allowed, ", "))
+			return settings.Invalid(key+"."+k, val, "unknown field; want one of "+strings.Join(allowed, ", "))
 		}
 	}
 	return nil

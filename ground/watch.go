@@ -19,7 +19,9 @@ import (
 // WatchConfig configures Watch.
 type WatchConfig struct {
 	// Bus says how to reach NATS (URL and TLS/credentials). An empty URL
-	// means the embedded server of the ground whose data dir is DataDir.
+	// means the embedded server of the ground whose data dir is DataDir,
+	// with ground's credentials from DataDir/nats-auth.json (NATSAuthFile)
+	// unless Bus.User is set.
 	Bus     bus.Config
 	DataDir string
 	// Durable names the JetStream consumer; it remembers what was
@@ -64,6 +66,13 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 			return fmt.Errorf("%w: no --nats-url and no running ground in %s: %v", ErrConfig, cfg.DataDir, err)
 		}
 		cfg.Bus.URL = strings.TrimSpace(string(b))
+		if cfg.Bus.User == "" {
+			creds, err := bus.ReadCredentials(filepath.Join(cfg.DataDir, NATSAuthFile))
+			if err != nil {
+				return fmt.Errorf("ground watch: the embedded server's credentials: %w", err)
+			}
+			cfg.Bus.User, cfg.Bus.Password = creds.User, creds.Password
+		}
 	}
 	if cfg.Durable == "" {
 		cfg.Durable = "watch"

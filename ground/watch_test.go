@@ -44,7 +44,7 @@ func TestWatchAndMetrics(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	wc := WatchConfig{Bus: bus.Config{URL: g.NATSURL(), Logger: quietLogger()}, Class: "fire", BBox: bbox, Max: 1}
+	wc := WatchConfig{Bus: bus.Config{URL: clientURL(g), Logger: quietLogger()}, Class: "fire", BBox: bbox, Max: 1}
 	if err := Watch(ctx, wc, &out); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestWatchAndMetrics(t *testing.T) {
 		t.Fatalf("watch printed %q", out.String())
 	}
 	// A second durable consumer that never fetches lags by 3.
-	nc, err := bus.Connect(bus.Config{URL: g.NATSURL(), Logger: quietLogger()})
+	nc, err := bus.Connect(bus.Config{URL: clientURL(g), Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +16,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/skysieve/skysieve/downlink/clock"
+	"github.com/skysieve/skysieve/downlink/linkkeys"
+	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/skysieve/skysieve/flight"
 	"github.com/skysieve/skysieve/ground"
 	"github.com/skysieve/skysieve/sim/channel"
@@ -175,8 +180,21 @@ func (r *run) stationName(sat, station string) string {
 // start brings up ground, the relays, flight and the consumer, each
 // waiting for the previous to be ready.
 func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
+	// A fresh link key set for this run: the sim never runs on the public
+	// development keys.
+	keyFile := filepath.Join(dir, "link.keys")
+	if err := linkkeys.Generate(keyFile); err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	// The responder reads the bus as a read-only user, as one would.
+	reader, err := simReader()
+	if err != nil {
+		return err
+	}
 	gcfg := ground.DefaultConfig()
 	gcfg.DataDir = filepath.Join(dir, "ground")
+	gcfg.KeyFile = keyFile
+	gcfg.NATSReaders = []ground.NATSReader{reader}
 	gcfg.UDP = nil
 	for _, sat := range r.geo.Satellites() {
 		for _, st := range r.geo.Stations {
@@ -224,6 +242,7 @@ func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
 
 		fcfg := flight.DefaultConfig()
 		fcfg.DataDir = filepath.Join(dir, "flight-"+fmt.Sprint(i))
+		fcfg.KeyFile = keyFile
 		fcfg.Triager = r.rec
 		fcfg.Contacts = r.geo.ContactsOf(sat)
 		fcfg.RadioListen = "127.0.0.1:0"
@@ -254,7 +273,16 @@ func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
 	}
 	r.consumer = consumer.New(r.clk, r.world.Events)
 	r.errc = errc
-	return r.consumer.Run(ctx, gs.NATSURL())
+	return r.consumer.Run(ctx, gs.NATSURL(), nats.UserInfo(reader.User, reader.Password.Reveal()))
+}
+
+// simReader is the responder's read-only user, with a random password.
+func simReader() (ground.NATSReader, error) {
+	var pw [16]byte
+	if _, err := rand.Read(pw[:]); err != nil {
+		return ground.NATSReader{}, fmt.Errorf("sim: %w", err)
+	}
+	return ground.NATSReader{User: "sim-responder", Password: settings.Secret(hex.EncodeToString(pw[:]))}, nil
 }
 
 func ready(ctx context.Context, ch <-chan struct{}, errc <-chan error, what string) error {

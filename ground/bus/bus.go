@@ -2,12 +2,15 @@ package bus
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/skysieve/skysieve/downlink/settings"
 )
 
 // Names of the streams and buckets the bus creates.
@@ -39,6 +43,12 @@ var (
 	// ErrNotReady reports that the streams are not yet created because the
 	// server has not been reachable since Open.
 	ErrNotReady = errors.New("bus: JetStream not reachable yet")
+	// ErrConnect reports a connection the server refused: wrong
+	// credentials, an untrusted certificate, a TLS mismatch.
+	ErrConnect = errors.New("bus: cannot connect")
+	// ErrStreamMissing reports a stream or bucket that is not on the
+	// server (deleted behind the service's back).
+	ErrStreamMissing = errors.New("bus: stream missing")
 )
 
 // Config says which server to use and how to reach it.
@@ -60,6 +70,17 @@ type Config struct {
 	CredsFile string
 	// NKeySeedFile is a file holding a user nkey seed.
 	NKeySeedFile string
+	// User and Password authenticate a client (Connect, or Open on an
+	// external server); credentials in URL work as well.
+	User     string
+	Password settings.Secret
+	// AuthFile is where the embedded server's ground credentials live:
+	// made at first start (mode 0600), required by the server, used by
+	// the bus's own connection. Default StoreDir/auth.json.
+	AuthFile string
+	// Readers are users of the embedded server with read-only access
+	// (see Reader); none by default.
+	Readers []Reader
 	// Replicas of the streams on a cluster. Default 1.
 	Replicas int
 	// Name identifies the client connection in server monitoring.
@@ -101,7 +122,19 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 	b := &Bus{cfg: cfg, log: cfg.Logger}
 	url := cfg.URL
 	if url == "" {
-		srv, err := startEmbedded(cfg)
+		if cfg.StoreDir == "" {
+			return nil, fmt.Errorf("%w: embedded server needs a store dir", ErrConfig)
+		}
+		if cfg.AuthFile == "" {
+			cfg.AuthFile = filepath.Join(cfg.StoreDir, "auth.json")
+		}
+		creds, err := LoadOrCreateCredentials(cfg.AuthFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.User, cfg.Password = creds.User, creds.Password
+		b.cfg = cfg
+		srv, err := startEmbedded(cfg, creds)
 		if err != nil {
 			return nil, err
 		}
@@ -113,10 +146,10 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 		b.shutdownServer()
 		return nil, err
 	}
-	nc, err := nats.Connect(url, opts...)
+	nc, err := dial(url, opts)
 	if err != nil {
 		b.shutdownServer()
-		return nil, fmt.Errorf("bus: connect %s: %w", url, err)
+		return nil, err
 	}
 	b.nc = nc
 	js, err := jetstream.New(nc)
@@ -134,7 +167,44 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 	return b, nil
 }
 
-func startEmbedded(cfg Config) (*server.Server, error) {
+// dial makes one connection attempt, so that a wrong password, a refused
+// certificate or a missing CA is reported at once, as what it is. Only a
+// server that cannot be reached yet is waited for: the connection then
+// keeps retrying in the background (outbox items wait).
+func dial(url string, opts []nats.Option) (*nats.Conn, error) {
+	once := append(slices.Clone(opts), nats.RetryOnFailedConnect(false))
+	nc, err := nats.Connect(url, once...)
+	if err == nil {
+		return nc, nil
+	}
+	if !errors.Is(err, nats.ErrNoServers) {
+		return nil, fmt.Errorf("%w: connect %s: %s: %w", ErrConnect, settings.RedactURL(url), connectFailure(err), err)
+	}
+	nc, err = nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: connect %s: %w", ErrConnect, settings.RedactURL(url), err)
+	}
+	return nc, nil
+}
+
+// connectFailure names the kind of a failed connection attempt.
+func connectFailure(err error) string {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	switch {
+	case errors.Is(err, nats.ErrAuthorization), errors.Is(err, nats.ErrAuthExpired),
+		errors.Is(err, nats.ErrAuthRevoked), errors.Is(err, nats.ErrAccountAuthExpired):
+		return "authentication refused by the server"
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
+		return "TLS certificate not trusted"
+	case errors.Is(err, nats.ErrSecureConnRequired), errors.Is(err, nats.ErrSecureConnWanted):
+		return "TLS configuration does not match the server's"
+	}
+	return "connection refused by the server or by its TLS settings"
+}
+
+func startEmbedded(cfg Config, creds Credentials) (*server.Server, error) {
 	if cfg.StoreDir == "" {
 		return nil, fmt.Errorf("%w: embedded server needs a store dir", ErrConfig)
 	}
@@ -152,7 +222,14 @@ func startEmbedded(cfg Config) (*server.Server, error) {
 	if err := os.MkdirAll(cfg.StoreDir, 0o750); err != nil {
 		return nil, fmt.Errorf("bus: store dir: %w", err)
 	}
+	users, err := serverUsers(creds, cfg.Readers)
+	if err != nil {
+		return nil, err
+	}
 	opts := &server.Options{
+		// Every client authenticates: ground's user publishes, readers
+		// read, nobody else gets in.
+		Users:      users,
 		ServerName: "skysieve-ground",
 		Host:       host,
 		Port:       port,
@@ -194,6 +271,12 @@ func clientOptions(cfg Config, log *slog.Logger) ([]nats.Option, error) {
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
 		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			log.Warn("nats error", "err", err)
+		}),
+	}
+	if cfg.User != "" {
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password.Reveal()))
 	}
 	if cfg.TLSCAFile != "" {
 		opts = append(opts, nats.RootCAs(cfg.TLSCAFile))
@@ -239,7 +322,7 @@ func Connect(cfg Config) (*nats.Conn, error) {
 	opts = append(opts, nats.RetryOnFailedConnect(false))
 	nc, err := nats.Connect(cfg.URL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("bus: connect %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("%w: connect %s: %s: %w", ErrConnect, settings.RedactURL(cfg.URL), connectFailure(err), err)
 	}
 	return nc, nil
 }
@@ -281,6 +364,8 @@ func (b *Bus) Ensure(ctx context.Context) error {
 		Storage:     jetstream.FileStorage,
 		Replicas:    b.cfg.Replicas,
 		Duplicates:  AlertDuplicateWindow,
+		DenyDelete:  true,
+		DenyPurge:   true,
 		PersistMode: jetstream.DefaultPersistMode,
 	}
 	if _, err := b.js.CreateOrUpdateStream(ctx, alerts); err != nil {
@@ -300,8 +385,37 @@ func (b *Bus) Ensure(ctx context.Context) error {
 	return nil
 }
 
+// CheckStreams asks the server whether the streams and the chip bucket
+// exist: connected is not enough, since a stream deleted behind the
+// service's back fails every publish. A missing one gives an error
+// wrapping ErrStreamMissing, and the next publish creates it again.
+func (b *Bus) CheckStreams(ctx context.Context) error {
+	if !b.nc.IsConnected() {
+		return ErrNotReady
+	}
+	for _, name := range []string{StreamDetections, StreamAlerts, "OBJ_" + BucketChips} {
+		if _, err := b.js.Stream(ctx, name); err != nil {
+			if errors.Is(err, jetstream.ErrStreamNotFound) {
+				b.mu.Lock()
+				b.ensured = false
+				b.mu.Unlock()
+				return fmt.Errorf("%w: %s", ErrStreamMissing, name)
+			}
+			return fmt.Errorf("bus: stream %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Credentials are the user the bus connects as ("" for none, or when the
+// external URL carries them).
+func (b *Bus) Credentials() Credentials {
+	return Credentials{User: b.cfg.User, Password: b.cfg.Password}
+}
+
 // URL is the client URL of the server in use: the embedded server's
-// listener, or the configured external URL.
+// listener, or the configured external URL (which may carry credentials:
+// log it through settings.RedactURL).
 func (b *Bus) URL() string {
 	if b.srv != nil {
 		return b.srv.ClientURL()

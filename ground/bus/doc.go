@@ -9,7 +9,8 @@
 //   - stream DETECTIONS on detections.> (file storage, no age limit), where
 //     each detection lives on its own subject detections.<class>.<id>;
 //   - stream ALERTS on alerts.> for CAP 1.2 alerts, with a 48 h duplicate
-//     window so a retried alert is stored once;
+//     window so a retried alert is stored once, deny-delete and
+//     deny-purge;
 //   - Object Store bucket CHIPS for evidence chips, keyed by detection id.
 //
 // Exactly once. PublishOnce sends with the header
@@ -30,6 +31,17 @@
 // deny-purge. When the ground service connects to an external server, that
 // server's operator must configure sync_interval: always (or rely on
 // replication) for the same guarantee; the bus cannot check it.
+//
+// Auth. The embedded server lets in only the users it is given: ground's
+// (LoadOrCreateCredentials: a random password made at first start, kept
+// with mode 0600) with every permission, and Readers, who may create
+// consumers, read detections.>, alerts.> and the chips, and nothing else.
+// DETECTIONS and ALERTS deny message delete and purge for everyone;
+// deleting a stream needs ground's user. CheckStreams asks whether the
+// streams exist (for /readyz). Open and Connect make one connection attempt
+// first, so a refused login, an untrusted certificate or a missing CA
+// comes back at once as ErrConnect, named as such; only an unreachable
+// server is waited for. URLs are logged through settings.RedactURL.
 //
 // Outages. The client reconnects forever. While disconnected, publishes fail
 // at once (no client-side buffering), so the caller keeps the item in its

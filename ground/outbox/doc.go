@@ -12,8 +12,17 @@
 // recognised locally and not queued twice. (JetStream's create-only publish
 // is the second line of defence; see package bus.)
 //
+// Dead letters. An entry that cannot be published is moved, whole, to the
+// dead letters instead of blocking the queue: at once when its stored
+// bytes do not decode (DeadLetterCorrupt) or its record does not validate
+// (DeadLetterNow), after MaxAttempts failures of its own when the bus
+// refuses it (Fail; failures count across restarts). An outage is not the
+// entry's failure and is not counted. Entries behind it go on; a restart
+// does not stop at it.
+//
 // Buckets: "outbox" (key: inverted priority ‖ sequence → entry: JSON header
 // and raw payload),
-// "outbox.byref" (kind/id → queue key) and "outbox.published"
-// (kind/id → publish time).
+// "outbox.byref" (kind/id → queue key), "outbox.published"
+// (kind/id → publish time), "outbox.attempts" (queue key → failed
+// attempts) and "outbox.dead" (queue key → DeadLetter as JSON).
 package outbox

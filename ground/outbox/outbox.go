@@ -16,6 +16,11 @@ var (
 	bucketQueue     = []byte("outbox")
 	bucketByRef     = []byte("outbox.byref")
 	bucketPublished = []byte("outbox.published")
+	// bucketAttempts counts failed publish attempts per queued entry
+	// (queue key → uint32), so a restart does not reset them.
+	bucketAttempts = []byte("outbox.attempts")
+	// bucketDead holds dead letters: queue key → dead-letter record.
+	bucketDead = []byte("outbox.dead")
 )
 
 // Errors of the outbox.
@@ -88,7 +93,7 @@ type Outbox struct {
 // Open creates the outbox buckets in db if absent.
 func Open(db *bolt.DB) (*Outbox, error) {
 	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketQueue, bucketByRef, bucketPublished} {
+		for _, b := range [][]byte{bucketQueue, bucketByRef, bucketPublished, bucketAttempts, bucketDead} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -213,6 +218,9 @@ func (o *Outbox) Done(t time.Time, es ...*Entry) error {
 				continue
 			}
 			if err := q.Delete(e.Key); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketAttempts).Delete(e.Key); err != nil {
 				return err
 			}
 			ref := []byte(e.Ref())

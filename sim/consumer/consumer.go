@@ -64,11 +64,12 @@ func New(clk clock.Clock, events []world.Event) *Consumer {
 	}
 }
 
-// Run connects to the NATS server at url and consumes until ctx is done.
+// Run connects to the NATS server at url (with opts, such as the
+// credentials of a read-only user) and consumes until ctx is done.
 // It returns once the ordered consumer is set up, reporting setup errors;
 // consumption continues in the background until ctx ends.
-func (c *Consumer) Run(ctx context.Context, url string) error {
-	nc, err := nats.Connect(url, nats.Name("skysieve-sim-consumer"), nats.MaxReconnects(-1))
+func (c *Consumer) Run(ctx context.Context, url string, opts ...nats.Option) error {
+	nc, err := nats.Connect(url, append([]nats.Option{nats.Name("skysieve-sim-consumer"), nats.MaxReconnects(-1)}, opts...)...)
 	if err != nil {
 		return fmt.Errorf("consumer: connect %s: %w", url, err)
 	}

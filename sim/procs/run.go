@@ -2,7 +2,11 @@ package procs
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +21,7 @@ import (
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/contact"
 	"github.com/skysieve/skysieve/downlink/link"
+	"github.com/skysieve/skysieve/downlink/linkkeys"
 	"github.com/skysieve/skysieve/ground/bus"
 	"github.com/skysieve/skysieve/sim/channel"
 	"github.com/skysieve/skysieve/sim/consumer"
@@ -92,6 +97,10 @@ type run struct {
 	natsURL string
 	// flightRadio and groundRadio are the fixed UDP ports.
 	flightRadio, groundRadio *net.UDPAddr
+	// keyFile is the run's link key file (generated, mode 0600);
+	// readerUser and readerPassword the responder's read-only NATS user.
+	keyFile                    string
+	readerUser, readerPassword string
 }
 
 // Run runs the processes mode end to end (see the package doc) and
@@ -158,18 +167,35 @@ func (r *run) setup() error {
 		args:     []string{"run", "--config", filepath.Join(o.Dir, "flight.yaml")},
 		logPath:  filepath.Join(o.Dir, "flight.log"),
 		httpAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[4]))}
+	// The children never run on the public development keys: a fresh key
+	// set per run folder (kept across the run's restarts).
+	r.keyFile = filepath.Join(o.Dir, "link.keys")
+	if _, err := os.Stat(r.keyFile); errors.Is(err, fs.ErrNotExist) {
+		if err := linkkeys.Generate(r.keyFile); err != nil {
+			return fmt.Errorf("procs: %w", err)
+		}
+	}
+	var pw [16]byte
+	if _, err := rand.Read(pw[:]); err != nil {
+		return fmt.Errorf("procs: %w", err)
+	}
+	r.readerUser, r.readerPassword = "procs-responder", hex.EncodeToString(pw[:])
 	groundYAML := fmt.Sprintf(`data_dir: %q
+key_file: %q
 udp:
   - station: %q
     listen: %q
 nats:
   listen: %q
+  readers:
+    - user: %q
+      password: %q
 metrics_addr: %q
 report_interval: 500ms
 contact_idle: 2s
 link:
   frame_bytes: %d
-`, r.dirs.ground, Station, r.groundRadio.String(), natsAddr, r.ground.httpAddr, o.FrameBytes)
+`, r.dirs.ground, r.keyFile, Station, r.groundRadio.String(), natsAddr, r.readerUser, r.readerPassword, r.ground.httpAddr, o.FrameBytes)
 	return writeFile(filepath.Join(o.Dir, "ground.yaml"), groundYAML)
 }
 
@@ -189,6 +215,7 @@ func childEnv(o Options) []string {
 // plan file when plan is not empty.
 func (r *run) writeFlightConfig(peer, plan string) error {
 	y := fmt.Sprintf(`data_dir: %q
+key_file: %q
 spool_dir: %q
 spool_poll: 100ms
 metrics_addr: %q
@@ -204,15 +231,17 @@ ort:
   library: %q
 triage:
   model: %q
-`, r.dirs.flight, r.dirs.spool, r.flight.httpAddr, r.flightRadio.String(), peer, r.o.FrameBytes, r.o.ORTLibrary, r.o.ModelPath)
+`, r.dirs.flight, r.keyFile, r.dirs.spool, r.flight.httpAddr, r.flightRadio.String(), peer, r.o.FrameBytes, r.o.ORTLibrary, r.o.ModelPath)
 	if plan != "" {
 		y += fmt.Sprintf("contact_plan: %q\n", plan)
 	}
 	return writeFile(filepath.Join(r.o.Dir, "flight.yaml"), y)
 }
 
+// writeFile writes a child's config, mode 0600: the ground's holds the
+// responder's NATS password.
 func writeFile(path, content string) error {
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		return fmt.Errorf("procs: %w", err)
 	}
 	return nil
@@ -362,10 +391,11 @@ func (r *run) execute(ctx context.Context, res *Result) error {
 	consCtx, stopCons := context.WithCancel(ctx)
 	defer stopCons()
 	cons := consumer.New(clock.Real{}, nil)
-	if err := cons.Run(consCtx, r.natsURL); err != nil {
+	asReader := nats.UserInfo(r.readerUser, r.readerPassword)
+	if err := cons.Run(consCtx, r.natsURL, asReader); err != nil {
 		return fmt.Errorf("procs: %w", err)
 	}
-	nc, err := nats.Connect(r.natsURL, nats.Name("skysieve-procs"), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	nc, err := nats.Connect(r.natsURL, nats.Name("skysieve-procs"), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond), asReader)
 	if err != nil {
 		return fmt.Errorf("procs: connect %s: %w", r.natsURL, err)
 	}

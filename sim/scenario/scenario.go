@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/spf13/viper"
 )
 
@@ -169,6 +170,9 @@ func Load(path, baseDir string) (*Scenario, error) {
 			return nil, fmt.Errorf("scenario %s: %w", path, err)
 		}
 	}
+	if err := checkStrict(v); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w: %w", path, ErrInvalid, err)
+	}
 	var s Scenario
 	if err := v.Unmarshal(&s); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w: %v", path, ErrInvalid, err)
@@ -198,6 +202,47 @@ func Load(path, baseDir string) (*Scenario, error) {
 		return nil, fmt.Errorf("scenario %s: %w", path, err)
 	}
 	return &s, nil
+}
+
+// checkStrict refuses unknown keys (suggesting the closest known one) and
+// values of the wrong type, judged by each key's default: the decoder
+// behind Unmarshal would read "7" as 7 and truncate 1.5 to 1.
+func checkStrict(v *viper.Viper) error {
+	defaults := viper.New()
+	setDefaults(defaults)
+	known := defaults.AllKeys()
+	if err := settings.CheckKeys(v.AllKeys(), known); err != nil {
+		return err
+	}
+	for _, k := range known {
+		raw := v.Get(k)
+		var err error
+		switch def := defaults.Get(k).(type) {
+		case int:
+			_, err = settings.ToInt(raw)
+		case float64:
+			_, err = settings.ToFloat(raw)
+		case []string:
+			switch raw.(type) {
+			case []string, []any:
+			default:
+				err = fmt.Errorf("want a list")
+			}
+		case string:
+			if k == "start" {
+				continue // a time or a string; checked by Load
+			}
+			if _, derr := time.ParseDuration(def); derr == nil {
+				_, err = settings.ToDuration(raw)
+			} else {
+				_, err = settings.ToString(raw)
+			}
+		}
+		if err != nil {
+			return settings.Invalid(k, raw, err.Error())
+		}
+	}
+	return nil
 }
 
 func pick(inFile bool, fileDir, baseDir string) string {

@@ -118,3 +118,23 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// The scenario loader is as strict as flight's and ground's: an unknown
+// key is refused with the closest one suggested, a value of the wrong type
+// is refused rather than truncated or coerced.
+func TestLoadStrict(t *testing.T) {
+	cases := []struct{ cfg, want string }{
+		{"sede: 7\n", "unknown key sede; did you mean seed?"},
+		{"scene:\n  widht_px: 256\n", "unknown key scene.widht_px; did you mean scene.width_px?"},
+		{"scene:\n  width_px: 256.5\n", "scene.width_px = 256.5: want an integer"},
+		{"duration: 3\n", "duration = 3: want a duration"},
+		{"channel:\n  loss_bad: lots\n", "channel.loss_bad = lots: want a number"},
+		{"scene:\n  bands: red\n", "scene.bands = red: want a list"},
+	}
+	for _, c := range cases {
+		_, err := Load(writeFiles(t, c.cfg), "")
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want %q", c.cfg, err, c.want)
+		}
+	}
+}

@@ -4,10 +4,14 @@
 //
 //	ground run [--config ground.yaml] [flags]   run the service
 //	ground watch [--class C] [--bbox minLon,minLat,maxLon,maxLat]
+//	ground keys generate --out FILE             a fresh link key file (0600)
+//	ground keys                                 list the configuration keys
 //
 // Configuration: a YAML file (--config), SKYSIEVE_ environment variables
-// (SKYSIEVE_NATS_URL for nats.url), and flags; every key has a default, so
-// `ground run` works with no file at all.
+// (SKYSIEVE_NATS_URL for nats.url), and flags. An unknown key or a bad
+// value is refused. Every key has a default except the link key file:
+// without one (or with the public development keys) ground refuses to
+// start unless --insecure-dev-keys is given.
 package main
 
 import (
@@ -19,6 +23,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/skysieve/skysieve/downlink/linkkeys"
+	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/skysieve/skysieve/ground"
 	"github.com/spf13/cobra"
 )
@@ -103,11 +109,47 @@ func watchCmd() *cobra.Command {
 	f.StringVar(&cfg.Bus.TLSKeyFile, "nats-key", "", "client key for TLS")
 	f.StringVar(&cfg.Bus.CredsFile, "nats-creds", "", "JWT user credentials file")
 	f.StringVar(&cfg.Bus.NKeySeedFile, "nats-nkey", "", "user nkey seed file")
+	f.StringVar(&cfg.Bus.User, "nats-user", "", "NATS user, e.g. a read-only reader (password from $SKYSIEVE_NATS_PASSWORD); default: the local ground's own credentials")
+	cmd.PreRun = func(*cobra.Command, []string) {
+		cfg.Bus.Password = settings.Secret(os.Getenv("SKYSIEVE_NATS_PASSWORD"))
+	}
 	return cmd
 }
 
+func keysCmd() *cobra.Command {
+	keys := &cobra.Command{
+		Use:   "keys",
+		Short: "List the configuration keys of 'ground run'",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			for _, k := range ground.ConfigKeys() {
+				fmt.Fprintln(cmd.OutOrStdout(), k)
+			}
+		},
+	}
+	var out string
+	gen := &cobra.Command{
+		Use:   "generate --out FILE",
+		Short: "Write a fresh link key file (mode 0600) for ground and flight",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return fmt.Errorf("--out is required")
+			}
+			if err := linkkeys.Generate(out); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "link keys written to", out, "(mode 0600); give the same file to flight and ground")
+			return nil
+		},
+	}
+	gen.Flags().StringVar(&out, "out", "", "key file to create (refuses to overwrite)")
+	keys.AddCommand(gen)
+	return keys
+}
+
 func main() {
-	root.AddCommand(runCmd(), watchCmd())
+	root.AddCommand(runCmd(), watchCmd(), keysCmd())
 	if err := root.Execute(); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return
