@@ -441,7 +441,7 @@ pre{background:#f6f6f6;padding:10px;font-size:12px;overflow-x:auto}
 </style></head><body>
 <h1>Skysieve: a day in orbit</h1>
 <p class="sub">Scenario <b>{{.R.Scenario}}</b>, seed {{.R.Seed}}, from {{.R.Start.Format "2006-01-02 15:04 UTC"}} for {{printf "%.0f" .R.DurationS}} s simulated;
-{{len .R.Satellites}} satellite(s), {{len .R.Stations}} ground station(s), {{.R.Passes}} passes, {{.R.Scenes}} scenes, {{.R.Events}} ground-truth events. Ran in {{printf "%.1f" .R.WallS}} s.</p>
+{{len .R.Satellites}} satellite(s), {{len .R.Stations}} ground station(s), {{.R.Passes}} passes, {{.R.Scenes}} scenes, {{.R.Events}} ground-truth events. Ran in {{printf "%.1f" .R.Wall.S}} s.</p>
 <div class="cards">{{range .Cards}}<div class="card"><div class="t">{{.Title}}</div><div class="v">{{.Value}}</div><div class="n">{{.Note}}</div></div>{{end}}</div>
 
 <h2>Skysieve against the old way</h2>

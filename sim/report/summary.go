@@ -13,7 +13,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 	r.sanitize()
 	fmt.Fprintf(w, "\nSkysieve simulation %q, seed %d: %s from %s, %d satellite(s), %d station(s), %d passes, %d scenes, %d events; %.1f s wall\n\n",
 		r.Scenario, r.Seed, time.Duration(r.DurationS*float64(time.Second)), r.Start.Format(time.RFC3339),
-		len(r.Satellites), len(r.Stations), r.Passes, r.Scenes, r.Events, r.WallS)
+		len(r.Satellites), len(r.Stations), r.Passes, r.Scenes, r.Events, r.Wall.S)
 	s, b := r.Metrics, r.Baseline
 	row := func(name, a, c string) { fmt.Fprintf(w, "  %-32s %16s %16s\n", name, a, c) }
 	row("", "Skysieve", "baseline")
