@@ -44,7 +44,7 @@ func sampleReport() *Report {
 			RawBytes: 3e9, DownlinkedBytes: 1.5e7, FalsePositives: 9},
 		Baseline: Metrics{EventRecall: 0.6, CriticalLatencyP50S: 30000, CriticalLatencyP99S: 80000, GoodputRatio: 0.99, SaturatedPasses: 12,
 			RawBytes: 3e9, DownlinkedBytes: 1.2e9},
-		Wall: Wall{S: 61.5, CaptureS: 20, SettleS: 40, SettlePolls: 1000},
+		Wall:     Wall{S: 61.5, CaptureS: 20, SettleS: 40, SettlePolls: 1000},
 		Scenario: "test <day>", Seed: 3, Start: start, DurationS: 86400, Satellites: []string{"SAT-A", "SAT-B"}, Stations: []string{"Svalbard", "Troll"},
 		Counters: map[string]int64{"frames": 10},
 	}
