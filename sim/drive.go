@@ -40,7 +40,9 @@ func (r *run) renderAhead(ctx context.Context) <-chan rendered {
 	return out
 }
 
-// drive moves the virtual clock from the scenario's start to its end.
+// drive moves the timeline from the scenario's start to its end, one step
+// at a time: at each step the captures due, then the deliveries and the
+// sleepers due (runDue), then the bookkeeping, then the next step's time.
 func (r *run) drive(ctx context.Context) error {
 	end := r.scn.End()
 	var prog *report.Progress
@@ -67,7 +69,9 @@ func (r *run) drive(ctx context.Context) error {
 			return err
 		}
 		t1 := time.Now()
-		r.settle(ctx)
+		if err := r.runDue(ctx, now); err != nil {
+			return err
+		}
 		r.wallCapture += t1.Sub(t0)
 		r.wallSettle += time.Since(t1)
 		r.steps++
@@ -82,11 +86,12 @@ func (r *run) drive(ctx context.Context) error {
 		if !now.Before(end) {
 			return nil
 		}
-		r.clk.Set(r.nextStep(now, nextSample, end))
+		r.clk.set(r.nextStep(now, nextSample, end))
 	}
 }
 
-// captureDue renders and submits every capture due by now.
+// captureDue renders and submits every capture due by now, letting the
+// services settle after each (a new detection may preempt a pass).
 func (r *run) captureDue(ctx context.Context, now time.Time) error {
 	for r.nextCapture < len(r.world.Captures) && !r.world.Captures[r.nextCapture].Time.After(now) {
 		i := r.nextCapture
@@ -110,17 +115,75 @@ func (r *run) captureDue(ctx context.Context, now time.Time) error {
 		}
 		r.submitted++
 		r.nextCapture++
+		if err := r.settle(ctx); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// activity sums counters that move when the services work without
-// touching the clock (sockets, the bus).
+// runDue runs every event due by now, one at a time, letting the services
+// settle after each: the frames each relay has for ground (one batch per
+// station, handed to ground's receive path), the reports it has for
+// flight (one by one), then the sleepers, earliest first; again until
+// nothing is due (a woken service may schedule more for now).
+func (r *run) runDue(ctx context.Context, now time.Time) error {
+	for {
+		delivered, err := r.deliverDue(ctx, now)
+		if err != nil {
+			return err
+		}
+		if r.clk.wakeNext() {
+			if err := r.settle(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		if !delivered {
+			return r.settle(ctx)
+		}
+	}
+}
+
+// deliverDue hands over what the relays deliver by now, satellite by
+// satellite in a fixed order.
+func (r *run) deliverDue(ctx context.Context, now time.Time) (bool, error) {
+	moved := false
+	for _, sat := range r.geo.Satellites() {
+		ds := r.relays[sat].Due(now)
+		for len(ds) > 0 {
+			moved = true
+			if ds[0].Up {
+				r.radios[sat].deliver(ds[0].Data)
+				ds = ds[1:]
+			} else {
+				n := 1
+				for n < len(ds) && !ds[n].Up && ds[n].Station == ds[0].Station {
+					n++
+				}
+				frames := make([][]byte, n)
+				for i := range n {
+					frames[i] = ds[i].Data
+				}
+				if err := r.ground.Deliver(r.stationName(sat, ds[0].Station), frames...); err != nil {
+					return moved, fmt.Errorf("sim: ground: %w", err)
+				}
+				ds = ds[n:]
+			}
+			if err := r.settle(ctx); err != nil {
+				return moved, err
+			}
+		}
+	}
+	return moved, nil
+}
+
+// activity sums counters that move when the services work.
 func (r *run) activity() int64 {
 	var n int64
 	for _, rl := range r.relays {
 		s := rl.Stats()
-		n += s.FramesIn + s.Delivered + s.ReportsIn + s.ReportsUp
+		n += s.FramesIn + s.ReportsIn
 	}
 	gs := r.ground.Stats()
 	n += int64(gs.Published+gs.AlreadyPublished+gs.ReportsSent+gs.ItemsRedelivered) + int64(gs.SymbolsLogged) + int64(gs.OutboxLen)
@@ -128,36 +191,52 @@ func (r *run) activity() int64 {
 		n += int64(c)
 	}
 	n += int64(r.consumer.LastSeq())
-	return n
+	return n + int64(r.clk.sleeps())
 }
 
-// settle waits until the services have done what the last clock step
-// woke them for: no goroutine but this one running, ready or in a system
-// call (see busy), no clock activity and no counter moving, for Quiet of
-// wall time. It gives up after maxSettle, so a service that never rests
-// slows the run but cannot hang it.
-func (r *run) settle(ctx context.Context) {
-	const poll = 200 * time.Microsecond
-	const maxSettle = 500 * time.Millisecond
+// owed reports work handed over and not yet done: a report flight has not
+// read, an item ground has not published, a published detection the
+// consumer has not received. It is exact where the wall-clock signs are
+// not (a message between two processes' sockets leaves every goroutine
+// waiting for a moment).
+func (r *run) owed() bool {
+	for _, rd := range r.radios {
+		if rd.pending() > 0 {
+			return true
+		}
+	}
+	gs := r.ground.Stats()
+	return gs.OutboxLen > 0 || r.consumer.LastSeq() < uint64(gs.Published)
+}
+
+// settleStall is how long (wall time) settle waits for services that never
+// come to rest before it fails the run: a run that cannot settle could
+// only go on by letting wall time into its figures.
+const settleStall = 2 * time.Minute
+
+// settle waits until the services have done everything the last event
+// gave them to do: nothing owed (see owed), no goroutine but this one
+// running, ready or in a system call (see busy), no one going to sleep and
+// no counter moving, for Quiet of wall time. However long that takes, the
+// simulated time stands still, so the figures do not depend on the
+// machine's speed or load.
+func (r *run) settle(ctx context.Context) error {
+	const poll = 100 * time.Microsecond
+	r.settles++
 	start := time.Now()
 	before := r.activity()
 	var quietSince time.Time
-	for time.Since(start) < maxSettle {
-		changed := r.clk.Changed()
-		t := time.NewTimer(poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-changed:
-			t.Stop()
-			r.settleWakes++
-			quietSince = time.Time{}
-			continue
-		case <-t.C:
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if r.sched.busy() {
+		time.Sleep(poll)
+		r.settlePolls++
+		if r.owed() || r.sched.busy() {
 			quietSince = time.Time{}
+			if time.Since(start) > settleStall {
+				return fmt.Errorf("sim: the services did not come to rest at %s in %v of wall time", r.clk.Now().Format(time.RFC3339), settleStall)
+			}
 			continue
 		}
 		if a := r.activity(); a != before {
@@ -169,10 +248,9 @@ func (r *run) settle(ctx context.Context) {
 			continue
 		}
 		if time.Since(quietSince) >= r.opts.Quiet {
-			return
+			return nil
 		}
 	}
-	r.settleTimeouts++
 }
 
 // inPassWindow reports whether some pass is in progress at now, or ended
@@ -208,7 +286,7 @@ func (r *run) idle() bool {
 
 // nextStep picks the next clock time: the next capture, sample or pass
 // boundary; inside a busy pass also the next pending timer, at most
-// MaxStep ahead. Outside passes timers are jumped over (they fire late,
+// MaxStep ahead. Outside passes sleepers are jumped over (they fire late,
 // at the jump), which is what lets a day run in a minute.
 func (r *run) nextStep(now, nextSample, end time.Time) time.Time {
 	next := end
@@ -231,9 +309,15 @@ func (r *run) nextStep(now, nextSample, end time.Time) time.Time {
 	}
 	if r.inPassWindow(now) && !r.idle() {
 		r.busySteps++
-		if dl, ok := r.clk.NextDeadline(); ok {
-			// Timers due within MinStep fire together at the step, in
-			// deadline order; frames due in it reach ground together.
+		dl, ok := r.clk.nextDeadline()
+		for _, rl := range r.relays {
+			if at, due := rl.Next(); due && (!ok || at.Before(dl)) {
+				dl, ok = at, true
+			}
+		}
+		if ok {
+			// Sleepers and deliveries due within MinStep run together at
+			// the step, earliest first.
 			early(maxTime(dl, now.Add(r.opts.MinStep)))
 		}
 		early(now.Add(r.opts.MaxStep))

@@ -54,11 +54,8 @@ func (r *run) report() *report.Report {
 	}
 	rep.Counters["flight_detections_stored"] = stored
 	rep.Counters["sim_clock_steps"] = r.steps
-	rep.Counters["sim_settle_wakes"] = r.settleWakes
-	rep.Counters["sim_settle_timeouts"] = r.settleTimeouts
+	rep.Counters["sim_settles"] = r.settles
 	rep.Counters["sim_busy_pass_steps"] = r.busySteps
-	rep.Counters["sim_wall_capture_ms"] = r.wallCapture.Milliseconds()
-	rep.Counters["sim_wall_settle_ms"] = r.wallSettle.Milliseconds()
 	rep.Counters["flight_acked"] = acked
 	rep.Counters["flight_intake_refused_scenes"] = int64(r.refused)
 	if rawBytes > 0 {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/linkkeys"
 	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/skysieve/skysieve/flight"
@@ -50,13 +48,14 @@ type Options struct {
 	Terminal bool
 	// Logger receives the services' logs. Nil discards them.
 	Logger *slog.Logger
-	// Quiet is how long (wall time) nothing may happen before the services
-	// count as settled between clock steps (default 500 µs; see settle).
+	// Quiet is how long (wall time) the services must stay at rest, with
+	// nothing left for them to do, before a step counts as settled
+	// (default 500 µs; see settle).
 	Quiet time.Duration
 	// MaxStep bounds a clock step while a pass is busy (default 10 s);
-	// MinStep is the clock's resolution then (default 1 s): timers due
-	// within it fire together, and flight sends in bursts of that much
-	// airtime.
+	// MinStep is the clock's resolution then (default 1 s): sleepers and
+	// deliveries due within it run together at the step, and flight sends
+	// in bursts of that much airtime.
 	MaxStep, MinStep time.Duration
 }
 
@@ -66,29 +65,29 @@ type run struct {
 	opts  Options
 	geo   *Geometry
 	world *world.World
-	clk   *clock.Virtual
+	clk   *timeline
 	log   *slog.Logger
 
 	rec      *recorder
 	ground   *ground.Service
-	relays   map[string]*channel.Relay
+	relays   map[string]*channel.Link
+	radios   map[string]*radio
 	flights  map[string]*flight.Service
 	consumer *consumer.Consumer
 
-	errc        <-chan error
-	rendered    <-chan rendered
-	truths      []CaptureTruth
-	submitted   int
-	refused     int
-	queue       []report.QueuePoint
-	passQueue   map[int]int64 // pass index → flight queue bytes when its radio time starts
-	nextCapture int
-	// Where the wall time went, for the report's counters.
-	steps                       int64
-	settleWakes, settleTimeouts int64
-	busySteps                   int64
-	sched                       *sched
-	wallCapture, wallSettle     time.Duration
+	errc                      <-chan error
+	rendered                  <-chan rendered
+	truths                    []CaptureTruth
+	submitted                 int
+	refused                   int
+	queue                     []report.QueuePoint
+	passQueue                 map[int]int64 // pass index → flight queue bytes when its radio time starts
+	nextCapture               int
+	steps, busySteps, settles int64
+	sched                     *sched
+	// Where the wall time went (report.Wall).
+	settlePolls             int64
+	wallCapture, wallSettle time.Duration
 }
 
 // Run simulates the scenario end to end and returns the report.
@@ -125,8 +124,8 @@ func Run(ctx context.Context, scn *scenario.Scenario, opts Options) (*report.Rep
 		}
 		defer os.RemoveAll(dir)
 	}
-	r := &run{scn: scn, opts: opts, geo: geo, world: w, clk: clock.NewVirtual(scn.Start), log: logger,
-		relays: map[string]*channel.Relay{}, flights: map[string]*flight.Service{},
+	r := &run{scn: scn, opts: opts, geo: geo, world: w, clk: newTimeline(scn.Start), log: logger,
+		relays: map[string]*channel.Link{}, radios: map[string]*radio{}, flights: map[string]*flight.Service{},
 		truths: make([]CaptureTruth, len(w.Captures)), passQueue: map[int]int64{}, sched: newSched()}
 
 	tcfg := opts.Triage
@@ -156,7 +155,8 @@ func Run(ctx context.Context, scn *scenario.Scenario, opts Options) (*report.Rep
 		return nil, err
 	}
 	rep := r.report()
-	rep.WallS = time.Since(wallStart).Seconds()
+	rep.Wall = report.Wall{S: time.Since(wallStart).Seconds(), CaptureS: r.wallCapture.Seconds(),
+		SettleS: r.wallSettle.Seconds(), SettlePolls: r.settlePolls}
 	return rep, nil
 }
 
@@ -195,6 +195,8 @@ func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
 	gcfg.DataDir = filepath.Join(dir, "ground")
 	gcfg.KeyFile = keyFile
 	gcfg.NATSReaders = []ground.NATSReader{reader}
+	// Ground takes frames from the driver (Service.Deliver); its station
+	// sockets, which its configuration requires, get none.
 	gcfg.UDP = nil
 	for _, sat := range r.geo.Satellites() {
 		for _, st := range r.geo.Stations {
@@ -223,30 +225,32 @@ func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
 		return err
 	}
 	for i, sat := range r.geo.Satellites() {
-		rl, err := channel.NewRelay(channel.Config{
-			Clock: r.clk, Satellite: sat, Plan: r.geo.Plan, Channel: r.scn.Channel, Seed: uint64(r.scn.Seed)<<8 | uint64(i),
-			Ground: func(station string) (*net.UDPAddr, error) {
-				a, ok := gs.UDPAddr(r.stationName(sat, station)).(*net.UDPAddr)
-				if !ok {
-					return nil, fmt.Errorf("sim: ground has no receiver for %s", station)
-				}
-				return a, nil
-			},
+		rl, err := channel.NewLink(channel.Config{
+			Satellite: sat, Plan: r.geo.Plan, Channel: r.scn.Channel, Seed: uint64(r.scn.Seed)<<8 | uint64(i),
 		})
 		if err != nil {
 			return err
 		}
 		r.relays[sat] = rl
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = rl.Run(ctx) }()
+		rad := newRadio(rl, r.clk)
+		r.radios[sat] = rad
+		for _, st := range r.geo.Stations {
+			// Ground's reports reach the relay at the simulated time ground
+			// sends them.
+			if err := gs.SetUplink(r.stationName(sat, st.Name), func(tc []byte) error {
+				rl.Uplink(r.clk.Now(), st.Name, tc)
+				return nil
+			}); err != nil {
+				return fmt.Errorf("sim: %w", err)
+			}
+		}
 
 		fcfg := flight.DefaultConfig()
 		fcfg.DataDir = filepath.Join(dir, "flight-"+fmt.Sprint(i))
 		fcfg.KeyFile = keyFile
 		fcfg.Triager = r.rec
 		fcfg.Contacts = r.geo.ContactsOf(sat)
-		fcfg.RadioListen = "127.0.0.1:0"
-		fcfg.RadioPeer = rl.FlightAddr().String()
+		fcfg.Radio = rad
 		fcfg.MetricsAddr = ""
 		fcfg.Link = gcfg.Link
 		// Send in bursts of up to a clock step of airtime.

@@ -91,8 +91,80 @@ func TestApply(t *testing.T) {
 	}
 }
 
-// TestRelayOverUDP runs the relay between two real UDP sockets on a
-// virtual clock: frames outside the pass are dropped, frames in it arrive
+// TestLinkTimeline drives the link as the simulator does: frames
+// outside the pass are dropped, frames in it arrive paced at the pass's
+// rate and in order after the propagation delay, a frame still on its way
+// at LOS is cut, and reports go up during the pass only.
+func TestLinkTimeline(t *testing.T) {
+	pass := passes.Pass{Satellite: "SAT", Station: "ST", AOS: t0.Add(time.Minute), LOS: t0.Add(11 * time.Minute)}
+	for at := pass.AOS; !at.After(pass.LOS); at = at.Add(10 * time.Second) {
+		pass.Samples = append(pass.Samples, passes.Sample{At: at, ElevationDeg: 45, RateBitsPerSec: 80000})
+	}
+	other := passes.Pass{Satellite: "OTHER", Station: "ST", AOS: t0, LOS: t0.Add(time.Hour), Samples: pass.Samples}
+	const prop = 10 * time.Millisecond
+	r, err := NewLink(Config{
+		Satellite: "SAT", Plan: passes.Plan{other, pass}, Seed: 1,
+		Channel: scenario.Channel{HorizonFadeDeg: 10, PropagationDelay: prop},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := func(i int) []byte {
+		f := make([]byte, 1000)
+		f[0] = byte(i)
+		return f
+	}
+	for i := range 5 { // before AOS (the other satellite's pass does not count)
+		r.Downlink(t0, frame(i))
+	}
+	r.Uplink(t0, "ST", []byte("early"))
+	if got := r.Due(pass.AOS); len(got) != 0 {
+		t.Fatalf("before AOS: %d deliveries", len(got))
+	}
+	// 1000 bytes at 80 kbit/s: 0.1 s on air each, queued behind each other.
+	for i := range 20 {
+		r.Downlink(pass.AOS, frame(i))
+	}
+	if next, ok := r.Next(); !ok || !next.Equal(pass.AOS.Add(100*time.Millisecond+prop)) {
+		t.Fatalf("first arrival %v %v", next, ok)
+	}
+	got := r.Due(pass.AOS.Add(time.Second))
+	if len(got) != 9 {
+		t.Fatalf("%d frames due 1 s after AOS, want 9", len(got))
+	}
+	got = append(got, r.Due(pass.AOS.Add(time.Minute))...)
+	for i, d := range got {
+		want := pass.AOS.Add(time.Duration(i+1)*100*time.Millisecond + prop)
+		if d.Up || d.Station != "ST" || d.Data[0] != byte(i) || !d.At.Equal(want) {
+			t.Fatalf("delivery %d: up %v station %s first byte %d at %v, want %v", i, d.Up, d.Station, d.Data[0], d.At, want)
+		}
+	}
+	r.Uplink(pass.AOS.Add(time.Minute), "ST", []byte("ack"))
+	r.Uplink(pass.AOS.Add(time.Minute), "ELSEWHERE", []byte("lost"))
+	up := r.Due(pass.AOS.Add(2 * time.Minute))
+	if len(up) != 1 || !up[0].Up || string(up[0].Data) != "ack" || !up[0].At.Equal(pass.AOS.Add(time.Minute+prop)) {
+		t.Fatalf("uplink deliveries %+v", up)
+	}
+	// The last frame ends on air 0.1 s before LOS and lands after it.
+	r.Downlink(pass.LOS.Add(-100*time.Millisecond), frame(0))
+	if got := r.Due(pass.LOS.Add(time.Second)); len(got) != 0 {
+		t.Fatalf("a frame landing after LOS was delivered: %+v", got)
+	}
+	s := r.Stats()
+	want := Stats{FramesIn: 26, OutsidePass: 5, Delivered: 20, BytesDelivered: 20000, CutAtLOS: 1, ReportsIn: 3, ReportsLost: 2, ReportsUp: 1}
+	if s != want {
+		t.Fatalf("stats\n got %+v\nwant %+v", s, want)
+	}
+	if pf := r.Pass("ST", pass.AOS); pf.OnAir != 21 || pf.Lost != 1 {
+		t.Fatalf("pass frames %+v", pf)
+	}
+	if r.Pending() != 0 {
+		t.Fatalf("%d still pending", r.Pending())
+	}
+}
+
+// TestRelayOverUDP runs the relay (sim/procs' channel) between two real
+// UDP sockets on a virtual clock: frames outside the pass are dropped, frames in it arrive
 // paced at the pass's rate and in order, reports go back up during the
 // pass only.
 func TestRelayOverUDP(t *testing.T) {

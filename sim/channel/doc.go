@@ -1,5 +1,5 @@
-// Package channel is the radio between flight and ground, as a UDP relay on
-// 127.0.0.1 driven by the simulation clock.
+// Package channel is the radio between flight and ground: a lossy link
+// model and an event queue on the simulation's timeline.
 //
 // Model is the pure part: for each downlink frame it decides, from a seeded
 // random source and the link state at that instant, whether the frame is
@@ -10,15 +10,15 @@
 // it is duplicated or held back (reordered). Frame CRCs on the ground catch
 // the flipped bits; the relay does not parse frames.
 //
-// Relay is the shell: flight sends frames to FlightAddr; during a pass of
-// its satellite the relay paces them at the pass's data rate (a frame
-// occupies the radio for its bits ÷ rate; a backlog beyond MaxBacklog is
-// dropped, as a modem's buffer would), applies the Model, and delivers
-// them after the propagation delay from a per-station socket to the
-// ground's receiver for that station. Ground's replies (uplink reports) on
-// that socket go back to flight during the pass, with their own loss.
-// Outside passes nothing passes either way. All times are the clock's, so
-// a virtual clock runs a pass in moments; what a real socket does between
-// clock steps (scheduling of the goroutines that read them) is the only
-// source of nondeterminism.
+// Relay is the queue: flight's frames come in through Downlink; during a
+// pass of its satellite the relay paces them at the pass's data rate (a
+// frame occupies the radio for its bits ÷ rate; a backlog beyond
+// MaxBacklog is dropped, as a modem's buffer would), applies the Model, and
+// schedules them for the pass's station after the propagation delay.
+// Ground's reports come in through Uplink and are scheduled for flight
+// during that station's pass, with their own loss. Outside passes nothing
+// passes either way. The relay has no goroutine, socket or clock of its
+// own: the caller says when each datagram comes in, and takes each one out
+// (Due) when its clock reaches it. Given the same calls in the same order,
+// it makes the same deliveries.
 package channel

@@ -30,16 +30,18 @@ func (r *Report) WriteHTML(dir string) (string, error) {
 	r.sanitize()
 	var buf bytes.Buffer
 	data := map[string]any{
-		"R":        r,
-		"Summary":  r.summaryText(),
-		"Queue":    template.HTML(r.queueSVG()),
-		"Depth":    template.HTML(r.depthSVG()),
-		"Timeline": template.HTML(r.timelineSVG()),
-		"CDF":      template.HTML(r.cdfSVG()),
-		"Map":      template.HTML(r.mapSVG()),
-		"Cards":    r.cards(),
-		"GoodputS": goodput(r.Metrics),
-		"GoodputB": goodput(r.Baseline),
+		"R":           r,
+		"Summary":     r.summaryText(),
+		"Queue":       template.HTML(r.queueSVG()),
+		"Depth":       template.HTML(r.depthSVG()),
+		"Timeline":    template.HTML(r.timelineSVG()),
+		"CDF":         template.HTML(r.cdfSVG()),
+		"Map":         template.HTML(r.mapSVG()),
+		"Cards":       r.cards(),
+		"GoodputS":    goodput(r.Metrics),
+		"GoodputB":    goodput(r.Baseline),
+		"GoodputNote": r.goodputNote(),
+		"FalsePosS":   falsePositives(r.Metrics),
 	}
 	if err := page.Execute(&buf, data); err != nil {
 		return "", fmt.Errorf("report: render: %w", err)
@@ -441,7 +443,7 @@ pre{background:#f6f6f6;padding:10px;font-size:12px;overflow-x:auto}
 </style></head><body>
 <h1>Skysieve: a day in orbit</h1>
 <p class="sub">Scenario <b>{{.R.Scenario}}</b>, seed {{.R.Seed}}, from {{.R.Start.Format "2006-01-02 15:04 UTC"}} for {{printf "%.0f" .R.DurationS}} s simulated;
-{{len .R.Satellites}} satellite(s), {{len .R.Stations}} ground station(s), {{.R.Passes}} passes, {{.R.Scenes}} scenes, {{.R.Events}} ground-truth events. Ran in {{printf "%.1f" .R.WallS}} s.</p>
+{{len .R.Satellites}} satellite(s), {{len .R.Stations}} ground station(s), {{.R.Passes}} passes, {{.R.Scenes}} scenes, {{.R.Events}} ground-truth events. Ran in {{printf "%.1f" .R.Wall.S}} s.</p>
 <div class="cards">{{range .Cards}}<div class="card"><div class="t">{{.Title}}</div><div class="v">{{.Value}}</div><div class="n">{{.Note}}</div></div>{{end}}</div>
 
 <h2>Skysieve against the old way</h2>
@@ -450,6 +452,7 @@ pre{background:#f6f6f6;padding:10px;font-size:12px;overflow-x:auto}
 <tr><td>data reduction</td><td>{{printf "%.4f" .R.Metrics.DataReduction}}</td><td>{{printf "%.4f" .R.Baseline.DataReduction}}</td></tr>
 <tr><td>event recall (visible events)</td><td>{{printf "%.3f" .R.Metrics.EventRecall}} ({{.R.Metrics.EventsDetected}}/{{.R.Metrics.EventsVisible}})</td><td>{{printf "%.3f" .R.Baseline.EventRecall}} ({{.R.Baseline.EventsDetected}}/{{.R.Baseline.EventsVisible}})</td></tr>
 <tr><td>detections published</td><td>{{.R.Metrics.DetectionsPublished}}</td><td>{{.R.Baseline.DetectionsPublished}}</td></tr>
+<tr><td>of which false positives (matching no event)</td><td>{{.FalsePosS}}</td><td>– (ground truth)</td></tr>
 <tr><td>duplicates published</td><td>{{.R.Metrics.DuplicatesPublished}}</td><td>{{.R.Baseline.DuplicatesPublished}}</td></tr>
 <tr><td>lost items</td><td>{{.R.Metrics.LostItems}}</td><td>{{.R.Baseline.LostItems}}</td></tr>
 <tr><td>critical latency p50 (s)</td><td>{{printf "%.1f" .R.Metrics.CriticalLatencyP50S}}</td><td>{{printf "%.1f" .R.Baseline.CriticalLatencyP50S}}</td></tr>
@@ -457,6 +460,8 @@ pre{background:#f6f6f6;padding:10px;font-size:12px;overflow-x:auto}
 <tr><td>bound p99: next pass + own transmission (s)</td><td>{{printf "%.1f" .R.Metrics.CriticalLatencyBoundP99S}}</td><td>{{printf "%.1f" .R.Baseline.CriticalLatencyBoundP99S}}</td></tr>
 <tr><td>goodput ratio (passes whose queue exceeded them)</td><td>{{.GoodputS}}</td><td>{{.GoodputB}}</td></tr>
 </table>
+{{if .GoodputNote}}<p class="note">{{.GoodputNote}}.</p>{{end}}
+<p class="note">The baseline's detections are the ground truth of the scenes it brought down, so it has no false positives.</p>
 
 <h2>Critical detections: time from capture to responder</h2>
 {{.CDF}}

@@ -69,7 +69,6 @@ type Report struct {
 	Seed       int64     `json:"seed"`
 	Start      time.Time `json:"start"`
 	DurationS  float64   `json:"duration_s"`
-	WallS      float64   `json:"wall_s"`
 	Satellites []string  `json:"satellites"`
 	Stations   []string  `json:"stations"`
 	Scenes     int       `json:"scenes"`
@@ -82,6 +81,22 @@ type Report struct {
 	LatencyToBound  float64 `json:"critical_p99_to_bound"`
 	BaselineSpeedup float64 `json:"critical_p99_speedup_vs_baseline"`
 	Plot            Plot    `json:"-"`
+
+	// Wall is where the machine's time went: the only part of a report
+	// that differs between runs of the same scenario and seed.
+	Wall Wall `json:"wall"`
+}
+
+// Wall is the wall-clock cost of a run.
+type Wall struct {
+	// S is the whole run, seconds.
+	S float64 `json:"s"`
+	// CaptureS went into rendering and triaging the captures, SettleS
+	// into the services' work between clock steps and waiting for them
+	// to rest; SettlePolls is how often the driver looked.
+	CaptureS    float64 `json:"capture_s"`
+	SettleS     float64 `json:"settle_s"`
+	SettlePolls int64   `json:"settle_polls"`
 }
 
 // Plot is what the HTML page draws.
@@ -177,14 +192,31 @@ func (r *Report) sanitize() {
 	r.LatencyToBound, r.BaselineSpeedup = finite(r.LatencyToBound), finite(r.BaselineSpeedup)
 }
 
-// WriteJSON writes the report to path (indented; figures without data are 0).
-func (r *Report) WriteJSON(path string) error {
+// JSON returns the report as WriteJSON writes it.
+func (r *Report) JSON() ([]byte, error) {
 	r.sanitize()
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return fmt.Errorf("report: encode: %w", err)
+		return nil, fmt.Errorf("report: encode: %w", err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	return append(b, '\n'), nil
+}
+
+// FiguresJSON is JSON without the wall-clock part (Wall zero): what the
+// same scenario and seed reproduce byte for byte in the in-process mode.
+func (r *Report) FiguresJSON() ([]byte, error) {
+	c := *r
+	c.Wall = Wall{}
+	return c.JSON()
+}
+
+// WriteJSON writes the report to path (indented; figures without data are 0).
+func (r *Report) WriteJSON(path string) error {
+	b, err := r.JSON()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("report: write %s: %w", path, err)
 	}
 	return nil

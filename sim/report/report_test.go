@@ -41,8 +41,10 @@ func sampleReport() *Report {
 	r := &Report{
 		Metrics: Metrics{DataReduction: 0.995, EventRecall: 0.97, DetectionsPublished: 120, CriticalLatencyP50S: 2400,
 			CriticalLatencyP99S: 5100, CriticalLatencyBoundP99S: 4900, GoodputRatio: math.NaN(), EventsVisible: 40, EventsDetected: 39,
-			RawBytes: 3e9, DownlinkedBytes: 1.5e7},
-		Baseline: Metrics{EventRecall: 0.6, CriticalLatencyP50S: 30000, CriticalLatencyP99S: 80000, GoodputRatio: 0.99, RawBytes: 3e9, DownlinkedBytes: 1.2e9},
+			RawBytes: 3e9, DownlinkedBytes: 1.5e7, FalsePositives: 9},
+		Baseline: Metrics{EventRecall: 0.6, CriticalLatencyP50S: 30000, CriticalLatencyP99S: 80000, GoodputRatio: 0.99, SaturatedPasses: 12,
+			RawBytes: 3e9, DownlinkedBytes: 1.2e9},
+		Wall:     Wall{S: 61.5, CaptureS: 20, SettleS: 40, SettlePolls: 1000},
 		Scenario: "test <day>", Seed: 3, Start: start, DurationS: 86400, Satellites: []string{"SAT-A", "SAT-B"}, Stations: []string{"Svalbard", "Troll"},
 		Counters: map[string]int64{"frames": 10},
 	}
@@ -100,6 +102,23 @@ func TestWriteJSONKeys(t *testing.T) {
 	if m["goodput_ratio"].(float64) != 0 {
 		t.Error("NaN goodput not written as 0")
 	}
+	if w, ok := m["wall"].(map[string]any); !ok || w["s"].(float64) != 61.5 {
+		t.Errorf("wall = %v, want its own object with s 61.5", m["wall"])
+	}
+	fig, err := r.FiguresJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(fig, &f); err != nil {
+		t.Fatal(err)
+	}
+	if w := f["wall"].(map[string]any); w["s"].(float64) != 0 || w["settle_polls"].(float64) != 0 {
+		t.Errorf("FiguresJSON keeps wall time: %v", w)
+	}
+	if f["detections_published"].(float64) != 120 || r.Wall.S != 61.5 {
+		t.Error("FiguresJSON lost a figure or changed the report")
+	}
 }
 
 func TestWriteHTML(t *testing.T) {
@@ -122,7 +141,8 @@ func TestWriteHTML(t *testing.T) {
 	if n := strings.Count(s, "<svg"); n != 5 {
 		t.Fatalf("%d SVG plots, want 5", n)
 	}
-	for _, want := range []string{"test &lt;day&gt;", "Svalbard", "fire-000", "baseline raw queue", "bound p99"} {
+	for _, want := range []string{"test &lt;day&gt;", "Svalbard", "fire-000", "baseline raw queue", "bound p99",
+		"9 (7.50%)", "no saturated pass", "no Skysieve pass was saturated", "0.990 (12 passes)"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -139,7 +159,8 @@ func TestSummaryAndProgress(t *testing.T) {
 	r := sampleReport()
 	var b strings.Builder
 	r.WriteSummary(&b)
-	for _, want := range []string{"Skysieve", "baseline", "99.50%", "critical latency p99", "1h25m0s"} {
+	for _, want := range []string{"Skysieve", "baseline", "99.50%", "critical latency p99", "1h25m0s",
+		"false positives", "9 (7.50%)", "no saturated pass", "no Skysieve pass was saturated", "0.990 (12 passes)"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}

@@ -13,7 +13,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 	r.sanitize()
 	fmt.Fprintf(w, "\nSkysieve simulation %q, seed %d: %s from %s, %d satellite(s), %d station(s), %d passes, %d scenes, %d events; %.1f s wall\n\n",
 		r.Scenario, r.Seed, time.Duration(r.DurationS*float64(time.Second)), r.Start.Format(time.RFC3339),
-		len(r.Satellites), len(r.Stations), r.Passes, r.Scenes, r.Events, r.WallS)
+		len(r.Satellites), len(r.Stations), r.Passes, r.Scenes, r.Events, r.Wall.S)
 	s, b := r.Metrics, r.Baseline
 	row := func(name, a, c string) { fmt.Fprintf(w, "  %-32s %16s %16s\n", name, a, c) }
 	row("", "Skysieve", "baseline")
@@ -22,6 +22,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 	row("raw captured / sent down", bytesStr(s.RawBytes)+" / "+bytesStr(s.DownlinkedBytes), bytesStr(b.RawBytes)+" / "+bytesStr(b.DownlinkedBytes))
 	row("event recall (visible events)", fmt.Sprintf("%s (%d/%d)", pct(s.EventRecall), s.EventsDetected, s.EventsVisible), fmt.Sprintf("%s (%d/%d)", pct(b.EventRecall), b.EventsDetected, b.EventsVisible))
 	row("detections published", fmt.Sprint(s.DetectionsPublished), fmt.Sprint(b.DetectionsPublished))
+	row("  false positives (no event)", falsePositives(s), "- (truth)")
 	row("duplicates published", fmt.Sprint(s.DuplicatesPublished), fmt.Sprint(b.DuplicatesPublished))
 	row("lost items", fmt.Sprint(s.LostItems), fmt.Sprint(b.LostItems))
 	row("still on board at end", fmt.Sprint(s.QueuedAtEnd), fmt.Sprint(b.QueuedAtEnd))
@@ -30,14 +31,46 @@ func (r *Report) WriteSummary(w io.Writer) {
 	row("  bound p99 (next pass + own tx)", dur(s.CriticalLatencyBoundP99S), dur(b.CriticalLatencyBoundP99S))
 	row("goodput ratio (saturated passes)", goodput(s), goodput(b))
 	fmt.Fprintf(w, "\n  critical p99 / bound: %.2f (target ≤ 1.10); baseline p99 / Skysieve p99: %.1f× (target ≥ 5)\n", r.LatencyToBound, r.BaselineSpeedup)
+	if note := r.goodputNote(); note != "" {
+		fmt.Fprintf(w, "  %s\n", note)
+	}
+	fmt.Fprintf(w, "  baseline detections are the ground truth of the scenes it brought down, so it has no false positives\n")
 }
 
-// goodput shows the ratio over saturated passes, or says there were none.
+// goodput shows the ratio over saturated passes and how many there were,
+// or that none was saturated (see goodputNote).
 func goodput(m Metrics) string {
 	if m.SaturatedPasses == 0 {
-		return "n/a (none)"
+		return "no saturated pass"
 	}
-	return fmt.Sprintf("%.3f (%d)", m.GoodputRatio, m.SaturatedPasses)
+	return fmt.Sprintf("%.3f (%d passes)", m.GoodputRatio, m.SaturatedPasses)
+}
+
+// goodputNote explains a goodput row with no saturated pass on one side:
+// the ratio is measured only where a pass had more queued than it could
+// carry, and a side whose queue always fit has nothing to measure, which
+// is not a worse figure.
+func (r *Report) goodputNote() string {
+	s, b := r.Metrics.SaturatedPasses, r.Baseline.SaturatedPasses
+	switch {
+	case s == 0 && b > 0:
+		return fmt.Sprintf("goodput: no Skysieve pass was saturated (its queue always fit in the pass), while %d of the baseline's were; "+
+			"goodput under saturation is measured by testdata/sim/saturated.yaml", b)
+	case s == 0 && b == 0:
+		return "goodput: no pass was saturated on either side (every queue fit in its pass)"
+	case b == 0:
+		return "goodput: no baseline pass was saturated"
+	}
+	return ""
+}
+
+// falsePositives shows the published detections that match no event, and
+// their share.
+func falsePositives(m Metrics) string {
+	if m.DetectionsPublished == 0 {
+		return fmt.Sprint(m.FalsePositives)
+	}
+	return fmt.Sprintf("%d (%s)", m.FalsePositives, pct(float64(m.FalsePositives)/float64(m.DetectionsPublished)))
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }

@@ -32,13 +32,19 @@ func newRunCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
-		Short: "Simulate a day in orbit end to end: real flight and ground services on a virtual clock",
+		Short: "Simulate a day in orbit end to end: real flight and ground services on a simulated clock",
 		Long: `Runs the scenario (default: testdata/sim/default.yaml) with the real flight
 service (ONNX Runtime triage, durable store, pass planner), the real ground
-service (embedded NATS JetStream) and a lossy UDP channel between them, on a
-virtual clock; compares with the baseline (every raw scene downlinked first in
-first out) and prints a summary. --json writes the figures, --html a report
-page with plots.`,
+service (embedded NATS JetStream) and a lossy channel between them, as a
+discrete-event simulation: the same scenario and seed give the same figures
+(report.json byte for byte, apart from its "wall" object) on any machine
+under any load. Compares with the baseline (every raw scene downlinked first
+in first out) and prints a summary. --json writes the figures, --html a
+report page with plots.
+
+--processes runs bin/flight and bin/ground as processes over real UDP on
+the wall clock instead: a test of the binaries, whose figures vary from run
+to run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if scenarioPath == "" {
@@ -142,6 +148,7 @@ func runProcesses(ctx context.Context, scn *scenario.Scenario, dataDir, ortLib, 
 	if err != nil {
 		return err
 	}
+	fmt.Println("processes mode: real UDP on the wall clock, so these figures vary from run to run (the in-process mode reproduces its figures for a seed)")
 	fmt.Printf("processes: %d scenes, %d detections stored, %d published, %d duplicates, %d lost, %d unexpected; %d kills; frames relayed %d (lost %d, corrupted %d); %s wall; logs in %s\n",
 		res.Scenes, res.Stored, res.Published, res.Duplicates, len(res.Lost), len(res.Unexpected), len(res.Kills),
 		res.Relay.FramesIn, res.Relay.Lost, res.Relay.Corrupted, res.Wall.Round(time.Second), res.Dir)
