@@ -28,6 +28,8 @@ type spoolIntake struct {
 	backoff time.Duration
 	// bands is the model's band contract, checked from each file's header.
 	bands []string
+	// watch reports files renamed in (nil where inotify is unavailable).
+	watch *renameWatch
 }
 
 // spoolFile is one finished spool file as intake last saw it.
@@ -53,12 +55,14 @@ const maxStoreBackoff = time.Minute
 // intakeLoop scans the spool until ctx ends.
 func (s *Service) intakeLoop(ctx context.Context) error {
 	in := newSpoolIntake(s)
+	defer in.close()
 	for {
 		in.scan(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-s.clock.After(s.cfg.SpoolPoll):
+		case <-in.watch.woken():
 		}
 	}
 }
@@ -72,8 +76,16 @@ func newSpoolIntake(s *Service) *spoolIntake {
 	}
 	in.journal = loadJournal(s, filepath.Join(s.cfg.DataDir, journalName))
 	in.recoverJournal()
+	w, err := newRenameWatch(s.cfg.SpoolDir)
+	if err != nil {
+		s.log.Warn("spool: renames not watched; every file waits spool_settle", "dir", s.cfg.SpoolDir, "err", err)
+	}
+	in.watch = w
 	return in
 }
+
+// close stops the rename watch.
+func (in *spoolIntake) close() { in.watch.close() }
 
 // spoolName reports whether a spool entry is a finished scene: the camera
 // writes under a temporary or hidden name and renames when done.
@@ -144,7 +156,11 @@ func (in *spoolIntake) scan(ctx context.Context) {
 		present[e.Name()] = true
 		f := in.files[e.Name()]
 		if f == nil || f.sizeBytes != fi.Size() || !f.mtime.Equal(fi.ModTime()) {
-			in.files[e.Name()] = &spoolFile{sizeBytes: fi.Size(), mtime: fi.ModTime(), since: now}
+			f = &spoolFile{sizeBytes: fi.Size(), mtime: fi.ModTime(), since: now}
+			in.files[e.Name()] = f
+		}
+		if !f.renamed && in.watch.renamed(e.Name()) {
+			f.renamed = true
 		}
 	}
 	for name := range in.files {

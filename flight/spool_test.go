@@ -63,7 +63,9 @@ func manualIntake(t *testing.T, edit func(*Config)) (*Service, *spoolIntake, *cl
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	return s, newSpoolIntake(s), clk, logs
+	in := newSpoolIntake(s)
+	t.Cleanup(in.close)
+	return s, in, clk, logs
 }
 
 // settle advances the clock past the settle time and scans twice: the
@@ -157,6 +159,21 @@ func TestSpoolWaitsForInPlaceWrites(t *testing.T) {
 	settle(in, clk)
 	if st := s.Stats(); st.ScenesIn != 1 || st.ScenesQuarantined != 0 {
 		t.Fatalf("complete scene: in %d (want 1), quarantined %d (want 0)", st.ScenesIn, st.ScenesQuarantined)
+	}
+}
+
+// A file renamed into the spool (the recommended hand-off) is taken at the
+// next scan, without waiting for spool_settle.
+func TestSpoolTakesRenamedFilesAtOnce(t *testing.T) {
+	s, in, _, _ := manualIntake(t, nil)
+	if in.watch == nil {
+		t.Skip("no inotify")
+	}
+	spoolScene(t, s.cfg.SpoolDir, synthScene(8, 128, time.Now()))
+	waitFor(t, 10*time.Second, "the rename event", func() bool { return in.watch.renamed("it-008.skyscene") })
+	in.scan(context.Background())
+	if st := s.Stats(); st.ScenesIn != 1 {
+		t.Fatalf("renamed scene not taken at once: %d scenes in", st.ScenesIn)
 	}
 }
 
