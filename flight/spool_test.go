@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/viper"
+
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/flight/store"
 	"github.com/skysieve/skysieve/triage"
@@ -482,5 +484,38 @@ func TestBackPressureHysteresis(t *testing.T) {
 	in.scan(ctx)
 	if st := s.Stats(); st.IntakePaused || len(spoolFiles(t, s.cfg.SpoolDir)) != 0 {
 		t.Fatalf("after draining: paused %v, spool %v", st.IntakePaused, spoolFiles(t, s.cfg.SpoolDir))
+	}
+}
+
+// The spool keys load, and bad values are refused naming the key.
+func TestSpoolConfigKeys(t *testing.T) {
+	v := viper.New()
+	v.Set("spool_settle", "5s")
+	v.Set("spool_max_scene_bytes", 32<<20)
+	v.Set("spool_resume_bytes", 1000)
+	c, err := LoadConfig(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SpoolSettle != 5*time.Second || c.SpoolMaxSceneBytes != 32<<20 || c.SpoolResumeBytes != 1000 {
+		t.Fatalf("loaded %v, %d, %d", c.SpoolSettle, c.SpoolMaxSceneBytes, c.SpoolResumeBytes)
+	}
+	for _, tc := range []struct {
+		set  map[string]any
+		want string
+	}{
+		{map[string]any{"spool_settle": "-1s"}, "spool_settle = -1s: must not be negative"},
+		{map[string]any{"spool_max_scene_bytes": 1000}, "spool_max_scene_bytes = 1000: must be at least"},
+		{map[string]any{"spool_resume_bytes": -1}, "spool_resume_bytes = -1"},
+		{map[string]any{"spool_resume_bytes": 2000, "store.high_water_bytes": 1000}, "spool_resume_bytes = 2000: must not pass store.high_water_bytes"},
+	} {
+		v := viper.New()
+		for k, val := range tc.set {
+			v.Set(k, val)
+		}
+		_, err := LoadConfig(v)
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.set, err, tc.want)
+		}
 	}
 }
