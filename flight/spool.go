@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -286,6 +287,12 @@ func (in *spoolIntake) intakeGroup(ctx context.Context, names []string) (int, bo
 	}
 	if len(group) == 0 {
 		return took, true
+	}
+	if usedBytes >= s.cfg.SpoolMaxSceneBytes/4 {
+		// The planes of a large group are garbage once it is stored: collect
+		// them now so the next group reuses their memory, instead of the
+		// heap growing to twice the budget before the collector runs.
+		defer runtime.GC()
 	}
 	scs := make([]*scene.Scene, len(group))
 	for i, g := range group {

@@ -113,7 +113,7 @@ func TestSpoolBombsQuarantinedBeforeDecoding(t *testing.T) {
 		t.Fatalf("spool still holds %v", left)
 	}
 	for name, want := range map[string]string{
-		"deflate.tif": "over the memory budget of 64.0 MiB (WithMaxBytes) (flight key spool_max_scene_bytes = 67108864)",
+		"deflate.tif": "over the memory budget of 48.0 MiB (WithMaxBytes) (flight key spool_max_scene_bytes = 50331648)",
 		"lzw.tif":     "spool_max_scene_bytes",
 		"tile.tif":    "tile size 8192x8192 for a 1x1 image",
 	} {
