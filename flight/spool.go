@@ -182,28 +182,10 @@ func (in *spoolIntake) scan(ctx context.Context) {
 	if s.intakePaused.Load() {
 		st := s.store.Stats()
 		if resume := in.resumeBytes(); st.StoredBytes < resume {
-			for _, f := range in.files {
-				f.deferred = false
-			}
 			in.setPaused(false, st.StoredBytes, resume)
 		}
 	}
-	paused := s.intakePaused.Load()
-	var fresh, deferred []string
-	for name, f := range in.files {
-		switch {
-		case f.stuck, !f.renamed && now.Sub(f.since) < s.cfg.SpoolSettle:
-		case !f.deferred:
-			fresh = append(fresh, name)
-		case !paused:
-			deferred = append(deferred, name)
-		}
-	}
-	slices.Sort(fresh)
-	slices.SortFunc(deferred, func(a, b string) int {
-		return cmp.Or(cmp.Compare(in.files[a].refusedClass, in.files[b].refusedClass), strings.Compare(a, b))
-	})
-	queue := append(fresh, deferred...)
+	queue := in.queue(now, s.intakePaused.Load())
 	for len(queue) > 0 && ctx.Err() == nil {
 		n := 1
 		if !in.alone(queue[0]) {
@@ -217,6 +199,28 @@ func (in *spoolIntake) scan(ctx context.Context) {
 		}
 		queue = queue[took:]
 	}
+}
+
+// queue is the order in which settled spool files are taken: scenes never
+// triaged by name, then, unless paused for back-pressure, deferred scenes
+// by the most urgent class the store refused, then name. Unsettled and
+// stuck files wait.
+func (in *spoolIntake) queue(now time.Time, paused bool) []string {
+	var fresh, deferred []string
+	for name, f := range in.files {
+		switch {
+		case f.stuck, !f.renamed && now.Sub(f.since) < in.s.cfg.SpoolSettle:
+		case !f.deferred:
+			fresh = append(fresh, name)
+		case !paused:
+			deferred = append(deferred, name)
+		}
+	}
+	slices.Sort(fresh)
+	slices.SortFunc(deferred, func(a, b string) int {
+		return cmp.Or(cmp.Compare(in.files[a].refusedClass, in.files[b].refusedClass), strings.Compare(a, b))
+	})
+	return append(fresh, deferred...)
 }
 
 // alone reports whether a scene must be read and triaged on its own: it

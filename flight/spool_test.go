@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -516,6 +517,35 @@ func TestSpoolConfigKeys(t *testing.T) {
 		_, err := LoadConfig(v)
 		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.set, err, tc.want)
+		}
+	}
+}
+
+// The spool is served in priority order: scenes never triaged first, then
+// deferred scenes by the most urgent class refused, and none of those
+// while paused; unsettled and stuck files wait.
+func TestSpoolQueueOrder(t *testing.T) {
+	now := time.Now()
+	cfg := DefaultConfig()
+	in := &spoolIntake{s: &Service{cfg: cfg}, files: map[string]*spoolFile{
+		"b-fresh":       {since: now.Add(-time.Minute)},
+		"a-fresh":       {since: now.Add(-time.Minute)},
+		"c-vessel":      {since: now.Add(-time.Minute), deferred: true, refusedClass: 2},
+		"d-flood":       {since: now.Add(-time.Minute), deferred: true, refusedClass: 1},
+		"e-writing":     {since: now},
+		"f-renamed":     {since: now, renamed: true},
+		"g-stuck":       {since: now.Add(-time.Minute), stuck: true},
+		"h-flood-later": {since: now.Add(-time.Minute), deferred: true, refusedClass: 1},
+	}}
+	for _, tc := range []struct {
+		paused bool
+		want   []string
+	}{
+		{false, []string{"a-fresh", "b-fresh", "f-renamed", "d-flood", "h-flood-later", "c-vessel"}},
+		{true, []string{"a-fresh", "b-fresh", "f-renamed"}},
+	} {
+		if got := in.queue(now, tc.paused); !slices.Equal(got, tc.want) {
+			t.Errorf("paused %v: %v, want %v", tc.paused, got, tc.want)
 		}
 	}
 }
