@@ -60,10 +60,11 @@ type Config struct {
 	// float32 planes plus the reader's buffers (scene.WithMaxBytes) of one
 	// scene, and of all the scenes of a backlog group together. A scene
 	// over it is quarantined from its header, before decoding. The default,
-	// 64 MiB (a 1670×1670 six-band scene; 16 Mpx of one band), keeps
-	// flight within 256 MB of RSS: about 90 MB for ONNX Runtime, the model
-	// and the service, and the Go heap may grow to twice the live scenes
-	// before it collects.
+	// 48 MiB (a 1390×1390 six-band native scene, about 12 Mpx of one
+	// uint16 band), keeps flight within 256 MB of RSS: measured, peak RSS
+	// is about 100 MB (ONNX Runtime, the model, the service) plus 2.5 times
+	// the scene bytes in hand (triage's working memory and the heap's
+	// growth between collections), 188 MB for scenes at the default.
 	SpoolMaxSceneBytes int64
 	// SpoolResumeBytes is intake's low watermark: after the store refused
 	// a scene for back-pressure, no refused scene is triaged again until
@@ -403,6 +404,6 @@ const DefaultBundleMaxBytes = 96 << 10
 // Spool defaults (see Config.SpoolSettle and Config.SpoolMaxSceneBytes).
 const (
 	DefaultSpoolSettle        = 2 * time.Second
-	DefaultSpoolMaxSceneBytes = 64 << 20
+	DefaultSpoolMaxSceneBytes = 48 << 20
 	minSpoolSceneBytes        = 1 << 20
 )

@@ -6,19 +6,54 @@
 // in-process exactly as bin/flight does.
 //
 // Intake. Scenes arrive in a spool folder (Config.SpoolDir, scanned every
-// SpoolPoll; the camera writes under a .tmp or hidden name and renames) or
-// through Submit. Each scene is triaged (package triage; a spool backlog
-// goes SpoolBacklog scenes at a time through one pipeline,
-// triage.TriageScenes, so ONNX Runtime does not wait between scenes) and
-// its detections are put in the store (package flight/store) as one item each: the encoded
-// record and the evidence chip, sharing the detection id. A spool file is
-// removed only after the store has made its detections durable; a crash in
-// between re-triages it, and stable detection ids make the re-put a no-op.
-// A scene that cannot be read, or that triage refuses, is moved to
-// QuarantineDir with a .reason file beside it and a log record; other
-// failures are retried MaxSceneAttempts times, then quarantined. When the
-// store is above its high watermark it refuses non-urgent items; intake
-// then pauses (logged, Stats.IntakePaused, a metric) until it drains.
+// SpoolPoll) or through Submit. The recommended hand-off writes a scene
+// under a hidden, .tmp or .part name (which intake ignores) and renames it
+// into place: a file seen renamed in (inotify) is taken at once; any other
+// file only once its size and mtime have been stable for SpoolSettle on
+// the service clock, so a scene written in place under its final name is
+// never read half-written (and a read that fails while the file changes
+// is not held against it). Each scene is read to a memory budget
+// (SpoolMaxSceneBytes, scene.WithMaxBytes: planes and reader buffers,
+// computed from the header) and against the model's band contract
+// (scene.WithRequiredBands); a scene over the budget, such as a
+// decompression bomb, is quarantined before it is decoded. Scenes are
+// triaged (package triage; a spool backlog goes in groups of up to
+// SpoolBacklog scenes, and of SpoolMaxSceneBytes together, through one
+// pipeline, triage.TriageScenes, so ONNX Runtime does not wait between
+// scenes) and their detections are put in the store (package
+// flight/store) as one item each: the encoded record and the evidence
+// chip, sharing the detection id. A spool file is removed only after the
+// store has made its detections durable; a crash in between re-triages
+// it, and stable detection ids make the re-put a no-op.
+//
+// The intake journal (DataDir/intake.journal, written and synced before a
+// group is read) names the scenes in hand and the failed attempts against
+// each. At start, a scene that was in hand alone is charged an attempt,
+// the scenes of a group in hand become suspects that go alone from then
+// on, and a scene with MaxSceneAttempts attempts (errors or crashes, such
+// as the kernel's OOM killer) is quarantined instead of crashing flight
+// forever. A scene that cannot be read, or that triage refuses, is moved
+// to QuarantineDir with a .reason file beside it and a log record; other
+// failures are retried MaxSceneAttempts times, then quarantined.
+// Quarantine never deletes: across filesystems (EXDEV) it copies, syncs,
+// then removes the original, and if it cannot move the scene at all the
+// scene stays in the spool, skipped until it changes or flight restarts.
+//
+// A store that cannot write (a full disk, an I/O error) never costs a
+// scene: intake pauses, logs it once, counts it
+// (Stats.IntakeStoreFailing, IntakeStoreErrors, metrics), leaves the
+// scenes in the spool and tries again after a back-off of SpoolPoll
+// doubling up to a minute. When the store is above its high watermark it
+// refuses non-urgent items; a scene with refused detections is deferred
+// (it stays in the spool, Stats.ScenesDeferred) and intake pauses (logged,
+// Stats.IntakePaused, a metric): no deferred scene is triaged again until
+// the store drops below SpoolResumeBytes (the low watermark), so a full
+// store costs no CPU. Scenes never triaged are still triaged, once each,
+// since their urgent detections (fires) are admitted above the high
+// watermark, evicting lower-ranked items at the hard limit; the store
+// logs every eviction with its reason. The spool is served in priority
+// order: scenes never triaged first, then deferred scenes by the most
+// urgent class refused.
 //
 // Radio. Contacts come from a contact plan file, Config.Contacts or
 // SetContacts. Outside a contact nothing is sent. During one, the radio

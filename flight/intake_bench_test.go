@@ -207,3 +207,77 @@ func TestBenchBackPressureJSON(t *testing.T) {
 		"note":              "process CPU seconds and log records over 30 s while one spool scene's vessels are refused at the store's high watermark",
 	})
 }
+
+// TestBenchBudgetScenesJSON measures flight's peak RSS while intake
+// triages scenes as large as the default spool_max_scene_bytes admits
+// (1390×1390 six-band, 44.2 MiB of float32 and a 3.7 MiB read buffer each, four in the spool), and
+// writes intake_budget.json.
+func TestBenchBudgetScenesJSON(t *testing.T) {
+	dir := os.Getenv("SKYSIEVE_BENCH_DIR")
+	if dir == "" {
+		t.Skip("set SKYSIEVE_BENCH_DIR (make bench)")
+	}
+	requireTriage(t)
+	const scenes, side = 4, 1390
+	staging, spool := t.TempDir(), t.TempDir()
+	for i := range scenes {
+		spoolScene(t, staging, synthScene(2000+i, side, time.Now()))
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	rssStart := rssBytes(t)
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.SpoolDir = spool
+	cfg.SpoolPoll = 100 * time.Millisecond
+	cfg.MetricsAddr = ""
+	cfg.RadioListen, cfg.RadioPeer = "127.0.0.1:0", "127.0.0.1:9"
+	cfg.Logger = testLogger(t)
+	rs := startService(t, cfg)
+	defer rs.stop(t)
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			peak.Store(max(peak.Load(), rssBytes(t)))
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	start := time.Now()
+	staged, _ := os.ReadDir(staging)
+	for _, e := range staged {
+		if err := os.Rename(filepath.Join(staging, e.Name()), filepath.Join(spool, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Minute, "the spool to drain", func() bool {
+		es, _ := os.ReadDir(spool)
+		return len(es) == 0 && rs.s.Stats().ScenesIn+rs.s.Stats().ScenesQuarantined == scenes
+	})
+	elapsed := time.Since(start).Seconds()
+	close(stop)
+	wg.Wait()
+	st := rs.s.Stats()
+	mb := func(b int64) float64 { return float64(b) / (1 << 20) }
+	writeBenchJSON(t, dir, "intake_budget.json", map[string]any{
+		"scenes":                scenes,
+		"scene_side_px":         side,
+		"scene_float32_mb":      mb(side * side * 6 * 4),
+		"spool_max_scene_bytes": cfg.SpoolMaxSceneBytes,
+		"rss_peak_mb":           mb(peak.Load()),
+		"rss_before_service_mb": mb(rssStart),
+		"target_mb":             256,
+		"scenes_in":             st.ScenesIn,
+		"scenes_quarantined":    st.ScenesQuarantined,
+		"detections":            st.DetectionsStored,
+		"seconds":               elapsed,
+		"note":                  "peak RSS of the whole test process (flight service with ONNX Runtime loaded), sampled every 10 ms while intake triages four 1390x1390 six-band scenes, each just under the default spool_max_scene_bytes, so one per backlog group",
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,8 @@ type spoolIntake struct {
 	backoff time.Duration
 	// bands is the model's band contract, checked from each file's header.
 	bands []string
+	// watch reports files renamed in (nil where inotify is unavailable).
+	watch *renameWatch
 }
 
 // spoolFile is one finished spool file as intake last saw it.
@@ -53,12 +56,14 @@ const maxStoreBackoff = time.Minute
 // intakeLoop scans the spool until ctx ends.
 func (s *Service) intakeLoop(ctx context.Context) error {
 	in := newSpoolIntake(s)
+	defer in.close()
 	for {
 		in.scan(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-s.clock.After(s.cfg.SpoolPoll):
+		case <-in.watch.woken():
 		}
 	}
 }
@@ -72,8 +77,16 @@ func newSpoolIntake(s *Service) *spoolIntake {
 	}
 	in.journal = loadJournal(s, filepath.Join(s.cfg.DataDir, journalName))
 	in.recoverJournal()
+	w, err := newRenameWatch(s.cfg.SpoolDir)
+	if err != nil {
+		s.log.Warn("spool: renames not watched; every file waits spool_settle", "dir", s.cfg.SpoolDir, "err", err)
+	}
+	in.watch = w
 	return in
 }
+
+// close stops the rename watch.
+func (in *spoolIntake) close() { in.watch.close() }
 
 // spoolName reports whether a spool entry is a finished scene: the camera
 // writes under a temporary or hidden name and renames when done.
@@ -144,7 +157,11 @@ func (in *spoolIntake) scan(ctx context.Context) {
 		present[e.Name()] = true
 		f := in.files[e.Name()]
 		if f == nil || f.sizeBytes != fi.Size() || !f.mtime.Equal(fi.ModTime()) {
-			in.files[e.Name()] = &spoolFile{sizeBytes: fi.Size(), mtime: fi.ModTime(), since: now}
+			f = &spoolFile{sizeBytes: fi.Size(), mtime: fi.ModTime(), since: now}
+			in.files[e.Name()] = f
+		}
+		if !f.renamed && in.watch.renamed(e.Name()) {
+			f.renamed = true
 		}
 	}
 	for name := range in.files {
@@ -165,28 +182,10 @@ func (in *spoolIntake) scan(ctx context.Context) {
 	if s.intakePaused.Load() {
 		st := s.store.Stats()
 		if resume := in.resumeBytes(); st.StoredBytes < resume {
-			for _, f := range in.files {
-				f.deferred = false
-			}
 			in.setPaused(false, st.StoredBytes, resume)
 		}
 	}
-	paused := s.intakePaused.Load()
-	var fresh, deferred []string
-	for name, f := range in.files {
-		switch {
-		case f.stuck, !f.renamed && now.Sub(f.since) < s.cfg.SpoolSettle:
-		case !f.deferred:
-			fresh = append(fresh, name)
-		case !paused:
-			deferred = append(deferred, name)
-		}
-	}
-	slices.Sort(fresh)
-	slices.SortFunc(deferred, func(a, b string) int {
-		return cmp.Or(cmp.Compare(in.files[a].refusedClass, in.files[b].refusedClass), strings.Compare(a, b))
-	})
-	queue := append(fresh, deferred...)
+	queue := in.queue(now, s.intakePaused.Load())
 	for len(queue) > 0 && ctx.Err() == nil {
 		n := 1
 		if !in.alone(queue[0]) {
@@ -200,6 +199,28 @@ func (in *spoolIntake) scan(ctx context.Context) {
 		}
 		queue = queue[took:]
 	}
+}
+
+// queue is the order in which settled spool files are taken: scenes never
+// triaged by name, then, unless paused for back-pressure, deferred scenes
+// by the most urgent class the store refused, then name. Unsettled and
+// stuck files wait.
+func (in *spoolIntake) queue(now time.Time, paused bool) []string {
+	var fresh, deferred []string
+	for name, f := range in.files {
+		switch {
+		case f.stuck, !f.renamed && now.Sub(f.since) < in.s.cfg.SpoolSettle:
+		case !f.deferred:
+			fresh = append(fresh, name)
+		case !paused:
+			deferred = append(deferred, name)
+		}
+	}
+	slices.Sort(fresh)
+	slices.SortFunc(deferred, func(a, b string) int {
+		return cmp.Or(cmp.Compare(in.files[a].refusedClass, in.files[b].refusedClass), strings.Compare(a, b))
+	})
+	return append(fresh, deferred...)
 }
 
 // alone reports whether a scene must be read and triaged on its own: it
@@ -270,6 +291,12 @@ func (in *spoolIntake) intakeGroup(ctx context.Context, names []string) (int, bo
 	}
 	if len(group) == 0 {
 		return took, true
+	}
+	if usedBytes >= s.cfg.SpoolMaxSceneBytes/4 {
+		// The planes of a large group are garbage once it is stored: collect
+		// them now so the next group reuses their memory, instead of the
+		// heap growing to twice the budget before the collector runs.
+		defer runtime.GC()
 	}
 	scs := make([]*scene.Scene, len(group))
 	for i, g := range group {

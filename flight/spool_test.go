@@ -10,11 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spf13/viper"
 
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/flight/store"
@@ -63,7 +66,9 @@ func manualIntake(t *testing.T, edit func(*Config)) (*Service, *spoolIntake, *cl
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	return s, newSpoolIntake(s), clk, logs
+	in := newSpoolIntake(s)
+	t.Cleanup(in.close)
+	return s, in, clk, logs
 }
 
 // settle advances the clock past the settle time and scans twice: the
@@ -109,7 +114,7 @@ func TestSpoolBombsQuarantinedBeforeDecoding(t *testing.T) {
 		t.Fatalf("spool still holds %v", left)
 	}
 	for name, want := range map[string]string{
-		"deflate.tif": "over the memory budget of 64.0 MiB (WithMaxBytes) (flight key spool_max_scene_bytes = 67108864)",
+		"deflate.tif": "over the memory budget of 48.0 MiB (WithMaxBytes) (flight key spool_max_scene_bytes = 50331648)",
 		"lzw.tif":     "spool_max_scene_bytes",
 		"tile.tif":    "tile size 8192x8192 for a 1x1 image",
 	} {
@@ -157,6 +162,21 @@ func TestSpoolWaitsForInPlaceWrites(t *testing.T) {
 	settle(in, clk)
 	if st := s.Stats(); st.ScenesIn != 1 || st.ScenesQuarantined != 0 {
 		t.Fatalf("complete scene: in %d (want 1), quarantined %d (want 0)", st.ScenesIn, st.ScenesQuarantined)
+	}
+}
+
+// A file renamed into the spool (the recommended hand-off) is taken at the
+// next scan, without waiting for spool_settle.
+func TestSpoolTakesRenamedFilesAtOnce(t *testing.T) {
+	s, in, _, _ := manualIntake(t, nil)
+	if in.watch == nil {
+		t.Skip("no inotify")
+	}
+	spoolScene(t, s.cfg.SpoolDir, synthScene(8, 128, time.Now()))
+	waitFor(t, 10*time.Second, "the rename event", func() bool { return in.watch.renamed("it-008.skyscene") })
+	in.scan(context.Background())
+	if st := s.Stats(); st.ScenesIn != 1 {
+		t.Fatalf("renamed scene not taken at once: %d scenes in", st.ScenesIn)
 	}
 }
 
@@ -465,5 +485,67 @@ func TestBackPressureHysteresis(t *testing.T) {
 	in.scan(ctx)
 	if st := s.Stats(); st.IntakePaused || len(spoolFiles(t, s.cfg.SpoolDir)) != 0 {
 		t.Fatalf("after draining: paused %v, spool %v", st.IntakePaused, spoolFiles(t, s.cfg.SpoolDir))
+	}
+}
+
+// The spool keys load, and bad values are refused naming the key.
+func TestSpoolConfigKeys(t *testing.T) {
+	v := viper.New()
+	v.Set("spool_settle", "5s")
+	v.Set("spool_max_scene_bytes", 32<<20)
+	v.Set("spool_resume_bytes", 1000)
+	c, err := LoadConfig(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SpoolSettle != 5*time.Second || c.SpoolMaxSceneBytes != 32<<20 || c.SpoolResumeBytes != 1000 {
+		t.Fatalf("loaded %v, %d, %d", c.SpoolSettle, c.SpoolMaxSceneBytes, c.SpoolResumeBytes)
+	}
+	for _, tc := range []struct {
+		set  map[string]any
+		want string
+	}{
+		{map[string]any{"spool_settle": "-1s"}, "spool_settle = -1s: must not be negative"},
+		{map[string]any{"spool_max_scene_bytes": 1000}, "spool_max_scene_bytes = 1000: must be at least"},
+		{map[string]any{"spool_resume_bytes": -1}, "spool_resume_bytes = -1"},
+		{map[string]any{"spool_resume_bytes": 2000, "store.high_water_bytes": 1000}, "spool_resume_bytes = 2000: must not pass store.high_water_bytes"},
+	} {
+		v := viper.New()
+		for k, val := range tc.set {
+			v.Set(k, val)
+		}
+		_, err := LoadConfig(v)
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.set, err, tc.want)
+		}
+	}
+}
+
+// The spool is served in priority order: scenes never triaged first, then
+// deferred scenes by the most urgent class refused, and none of those
+// while paused; unsettled and stuck files wait.
+func TestSpoolQueueOrder(t *testing.T) {
+	now := time.Now()
+	cfg := DefaultConfig()
+	in := &spoolIntake{s: &Service{cfg: cfg}, files: map[string]*spoolFile{
+		"b-fresh":       {since: now.Add(-time.Minute)},
+		"a-fresh":       {since: now.Add(-time.Minute)},
+		"c-vessel":      {since: now.Add(-time.Minute), deferred: true, refusedClass: 2},
+		"d-flood":       {since: now.Add(-time.Minute), deferred: true, refusedClass: 1},
+		"e-writing":     {since: now},
+		"f-renamed":     {since: now, renamed: true},
+		"g-stuck":       {since: now.Add(-time.Minute), stuck: true},
+		"h-flood-later": {since: now.Add(-time.Minute), deferred: true, refusedClass: 1},
+	}}
+	for _, tc := range []struct {
+		paused bool
+		want   []string
+	}{
+		{false, []string{"a-fresh", "b-fresh", "f-renamed", "d-flood", "h-flood-later", "c-vessel"}},
+		{true, []string{"a-fresh", "b-fresh", "f-renamed"}},
+	} {
+		if got := in.queue(now, tc.paused); !slices.Equal(got, tc.want) {
+			t.Errorf("paused %v: %v, want %v", tc.paused, got, tc.want)
+		}
 	}
 }
