@@ -77,7 +77,14 @@
 //
 // Custody. Ground reports come up on the same Radio: a complete part is
 // marked done in the store, and when both parts of a detection are done
-// the item is acknowledged (released from the store). A part the ground
+// the item is acknowledged (released from the store). Only a part flight
+// has sent at least one symbol of (in this pass, as itself or in a bundle,
+// or by custody in an earlier one) can be acknowledged: an ACK for
+// anything else cannot be genuine, so it is refused, counted
+// (skysieve_flight_acks_refused_total, Stats.AcksRefused) and logged at
+// most once a minute, and the part stays queued. Symbols sent just before
+// a crash may be missing from custody; their ACK is refused once and the
+// part is sent again, which the ground takes as a redelivery. A part the ground
 // still needs symbols for gets that many repair symbols, sized again for
 // the loss. Each whole report makes the loop re-plan, so repair goes out
 // in the same pass; that is why items whose report can come back in the
@@ -94,7 +101,11 @@
 //
 // Link security. The SDLS sequence number (the AES-GCM IV) must never
 // repeat: the service persists a reserved high-water mark in the store
-// before using numbers below it and restarts from it.
+// before using numbers below it and restarts from it. The uplink
+// anti-replay window moves only on report frames whose MAC verifies; its
+// top is persisted before the report is acted on and restored at start,
+// so a report recorded before a restart is rejected after it, and a
+// forged frame (bad MAC) at any sequence number blocks nothing.
 //
 // Telemetry. A housekeeping packet (Stats as JSON, APID 0x102) goes down
 // at each contact's start and every HousekeepingEvery during it, or less

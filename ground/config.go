@@ -26,7 +26,8 @@ type UDPStation struct {
 	// Listen is the local address, e.g. "127.0.0.1:7700" (port 0: any).
 	Listen string
 	// Uplink is where reports for this station go. Empty: back to the
-	// address the station's latest frame came from.
+	// address the station's latest frame that passed MAC verification
+	// came from (never that of a datagram failing CRC or MAC, or a replay).
 	Uplink string
 }
 
@@ -40,6 +41,17 @@ type KISSStation struct {
 	// Sync says the KISS payload is a synchronised byte stream (attached
 	// sync markers and CCSDS randomiser) rather than whole frames.
 	Sync bool
+
+	// MaxConns caps the station's open connections; one more is closed
+	// at once (0: DefaultKISSMaxConns). A modem needs one, and a few
+	// allow for reconnects.
+	MaxConns int
+	// IdleTimeout is how long a connection may take to complete a KISS
+	// frame once its first byte has arrived; past it the connection is
+	// closed, so a trickle (say 1 byte/s) cannot hold a slot forever. A
+	// connection sending nothing is kept: a modem is silent between
+	// passes (0: DefaultKISSIdleTimeout).
+	IdleTimeout time.Duration
 }
 
 // NATSReader is a read-only user of the embedded NATS server.
@@ -47,6 +59,12 @@ type NATSReader struct {
 	User     string
 	Password settings.Secret
 }
+
+// KISS connection limits by default.
+const (
+	DefaultKISSMaxConns    = 4
+	DefaultKISSIdleTimeout = 30 * time.Second
+)
 
 // Config is everything a ground service needs. Zero fields take the
 // DefaultConfig values in New.
@@ -180,6 +198,12 @@ func (c *Config) Validate() error {
 		}
 		if err := checkAddr(fmt.Sprintf("kiss[%d].listen", i), s.Listen, false); err != nil {
 			return err
+		}
+		if s.MaxConns < 0 {
+			return badKey(fmt.Sprintf("kiss[%d].max_conns", i), s.MaxConns, "must be positive (0: the default)")
+		}
+		if s.IdleTimeout < 0 {
+			return badKey(fmt.Sprintf("kiss[%d].idle_timeout", i), s.IdleTimeout, "must be positive (0: the default)")
 		}
 	}
 	if c.NATSURL == "" {

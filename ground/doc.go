@@ -7,14 +7,23 @@
 //
 //  1. Receivers. Each station is a UDP socket (one frame per datagram) or a
 //     TCP listener speaking KISS (as SDR modems emit it), tagged with the
-//     station id. All frames go to one processing loop.
+//     station id. All frames go to one processing loop. A KISS station takes
+//     at most MaxConns connections (default 4; one more is closed at once)
+//     and closes a connection that begins a KISS frame and does not finish
+//     it within IdleTimeout (default 30 s), so a trickle cannot hold a slot;
+//     a silent connection is kept, as a modem is silent between passes.
 //  2. Verification and reassembly. The link receiver checks each frame's
 //     CRC, MAC and anti-replay window, and hands good symbols to the
 //     reassembler. Counters by station and virtual channel record good
 //     frames and each kind of rejection; a jump in a virtual channel's frame
-//     count is a gap event. Accepted symbols are written to a bbolt log in
-//     the data dir before they count, so a ground killed mid-pass restarts
-//     with everything it had received.
+//     count is a gap event. Frames of the wrong length (the ends disagree on
+//     the frame length), failing the MAC, and replays also give a WARN line,
+//     one per station and kind per minute with the count held back. The
+//     anti-replay window moves only on frames whose MAC verifies, so a forged
+//     frame far ahead in sequence blocks nothing. Accepted symbols and the
+//     windows are written to a bbolt log in the data dir before they count,
+//     so a ground killed mid-pass restarts with everything it had received
+//     and rejects frames recorded before the restart as replays.
 //  3. Outbox. A completed item moves from the symbol log to the durable
 //     outbox (package outbox) in one transaction. Items already published
 //     (another station, a later pass) are recognised and dropped there.
@@ -25,11 +34,19 @@
 //     While the bus is down, entries wait; nothing is lost.
 //  5. Reports. While a station is in contact (frames arriving), the service
 //     sends it authenticated ACK/NAK reports every ReportInterval and when
-//     the contact ends, for the flight to release or repair items.
+//     the contact ends, for the flight to release or repair items. Reports go
+//     to the station's configured uplink address or else to the source of its
+//     latest frame that passed MAC verification (on KISS, the connection that
+//     delivered it): garbage, forged frames and new connections never
+//     redirect them. An item is acknowledged only once the transaction that
+//     stores it has committed (bbolt OnCommit), since flight releases what
+//     the ground acknowledges.
 //
 // Time for publish timestamps and report timers comes from Config.Clock, so
 // the simulator can run the service on a virtual clock. Metrics
-// (skysieve_ground_...) and /livez, /readyz are served on MetricsAddr.
+// (skysieve_ground_...) and /livez, /readyz are served on MetricsAddr;
+// skysieve_ground_kernel_udp_drops_total shows the host's UDP receive drops
+// (/proc/net/snmp), which no frame counter can see.
 //
 // Using it in-process (the simulator, tests):
 //
@@ -68,8 +85,8 @@
 // server's operator sets `jetstream { sync_interval: always }` or relies on
 // R3 replication (NATSReplicas); see package bus.
 //
-// Limits. Replay windows (per station) live in memory, so after a restart a
-// replayed frame passes the anti-replay check once; its symbols are then
-// duplicates or belong to an item already published, and never reach the
-// bus twice. The published set grows by one small key per item.
+// Limits. The NAK counts in a report come from the reassembler in memory
+// and may include symbols of a batch not yet committed: after a crash,
+// flight learns the true count from the next report (a repair delayed, no
+// item lost). The published set grows by one small key per item.
 package ground

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/skysieve/skysieve/downlink/frame"
 	"github.com/skysieve/skysieve/ground/kiss"
 )
@@ -135,7 +137,27 @@ func (r *udpReceiver) run(ctx context.Context, out chan<- rxFrame) error {
 	}
 }
 
-// kissReceiver accepts TCP connections from a KISS modem.
+// Reasons a KISS connection is dropped, the "reason" label of
+// skysieve_ground_kiss_connections_dropped_total.
+const (
+	kissDropCap  = "cap"  // refused: the station has MaxConns open
+	kissDropIdle = "idle" // closed: a frame not completed within IdleTimeout
+)
+
+var kissDropMessage = map[string]string{
+	kissDropCap:  "kiss connection refused: the station has max_conns connections open",
+	kissDropIdle: "kiss connection closed: a KISS frame was not completed within idle_timeout",
+}
+
+func newKISSDroppedCounter() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "skysieve_ground_kiss_connections_dropped_total",
+		Help: "KISS connections refused at the station's max_conns (reason cap) or closed for not completing a frame within idle_timeout (reason idle), by station.",
+	}, []string{"station", "reason"})
+}
+
+// kissReceiver accepts TCP connections from a KISS modem, at most
+// st.MaxConns at a time.
 type kissReceiver struct {
 	st         KISSStation
 	ln         net.Listener
@@ -143,18 +165,20 @@ type kissReceiver struct {
 	link       *stationLink
 	log        *slog.Logger
 	kissErrors func()
+	dropped    func(reason string, remote net.Addr)
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
 }
 
-func listenKISS(st KISSStation, frameBytes int, link *stationLink, log *slog.Logger, kissErrors func()) (*kissReceiver, error) {
+func listenKISS(st KISSStation, frameBytes int, link *stationLink, log *slog.Logger, kissErrors func(),
+	dropped func(reason string, remote net.Addr)) (*kissReceiver, error) {
 	ln, err := net.Listen("tcp", st.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("ground: kiss station %s listen %q: %w", st.Station, st.Listen, err)
 	}
 	return &kissReceiver{st: st, ln: ln, frameBytes: frameBytes, link: link, log: log,
-		kissErrors: kissErrors, conns: map[net.Conn]struct{}{}}, nil
+		kissErrors: kissErrors, dropped: dropped, conns: map[net.Conn]struct{}{}}, nil
 }
 
 func (r *kissReceiver) run(ctx context.Context, out chan<- rxFrame) error {
@@ -169,8 +193,16 @@ func (r *kissReceiver) run(ctx context.Context, out chan<- rxFrame) error {
 			return fmt.Errorf("ground: kiss station %s: %w", r.st.Station, err)
 		}
 		r.mu.Lock()
-		r.conns[c] = struct{}{}
+		full := len(r.conns) >= r.st.MaxConns
+		if !full {
+			r.conns[c] = struct{}{}
+		}
 		r.mu.Unlock()
+		if full {
+			r.dropped(kissDropCap, c.RemoteAddr())
+			c.Close()
+			continue
+		}
 		r.log.Info("kiss modem connected", "station", r.st.Station, "remote", c.RemoteAddr())
 		var wmu sync.Mutex
 		// The connection becomes the uplink once it delivers a verified
@@ -198,7 +230,8 @@ func (r *kissReceiver) run(ctx context.Context, out chan<- rxFrame) error {
 
 // serve decodes one modem connection.
 func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame, reply *replyPath) error {
-	dec := kiss.NewDecoder(c, r.frameBytes*4+64)
+	guard := &frameGuard{c: c, timeout: r.st.IdleTimeout}
+	dec := kiss.NewDecoder(guard, r.frameBytes*4+64)
 	var pw *io.PipeWriter
 	if r.st.Sync {
 		// The KISS payloads form a byte stream of ASM-marked, randomised
@@ -233,6 +266,9 @@ func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame
 			r.kissErrors()
 			r.log.Debug("damaged kiss frame dropped", "station", r.st.Station, "err", err)
 			continue
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			r.dropped(kissDropIdle, c.RemoteAddr())
+			return fmt.Errorf("no complete KISS frame within idle_timeout %s", r.st.IdleTimeout)
 		case err != nil:
 			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 				return nil
@@ -246,12 +282,19 @@ func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame
 			if _, err := pw.Write(f.Data); err != nil {
 				return err
 			}
-			continue
+		} else {
+			select {
+			case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f.Data...), rxWall: time.Now(), reply: reply}:
+			case <-ctx.Done():
+				return nil
+			}
 		}
-		select {
-		case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f.Data...), rxWall: time.Now(), reply: reply}:
-		case <-ctx.Done():
-			return nil
+		// Only a data frame that could be a TM frame (or, synchronised,
+		// any stream chunk) restarts the clock, once it is handed on: a
+		// trickle of tiny or broken frames does not keep a slot, and a
+		// busy processing loop does not count against the modem.
+		if pw != nil || len(f.Data) == r.frameBytes {
+			guard.frameDone(dec.Buffered() > 0)
 		}
 	}
 }
@@ -263,5 +306,40 @@ func (r *kissReceiver) close() {
 	defer r.mu.Unlock()
 	for c := range r.conns {
 		c.Close()
+	}
+}
+
+// frameGuard sits under a connection's KISS decoder and times each frame:
+// from the first byte after the last complete frame, the rest of the frame
+// must arrive within timeout, or reads fail with os.ErrDeadlineExceeded.
+// With no frame begun there is no deadline. Deadlines are wall time: the
+// socket knows no other clock.
+type frameGuard struct {
+	c       net.Conn
+	timeout time.Duration
+	begun   time.Time // first byte of the open frame; zero if none
+}
+
+func (g *frameGuard) Read(p []byte) (int, error) {
+	var deadline time.Time
+	if !g.begun.IsZero() {
+		deadline = g.begun.Add(g.timeout)
+	}
+	if err := g.c.SetReadDeadline(deadline); err != nil {
+		return 0, err
+	}
+	n, err := g.c.Read(p)
+	if n > 0 && g.begun.IsZero() {
+		g.begun = time.Now()
+	}
+	return n, err
+}
+
+// frameDone restarts the clock after a complete frame; buffered says
+// bytes of the next frame have already been read.
+func (g *frameGuard) frameDone(buffered bool) {
+	g.begun = time.Time{}
+	if buffered {
+		g.begun = time.Now()
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/skysieve/skysieve/downlink/bundle"
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/frame"
@@ -98,6 +99,9 @@ type Service struct {
 
 	// warns rate-limits the WARN lines about rejected frames.
 	warns warnLimiter
+	// kissDropped counts KISS connections refused at the cap or closed
+	// for idling.
+	kissDropped *prometheus.CounterVec
 
 	// upReserved is the persisted uplink sequence high-water mark.
 	upResMu    sync.Mutex
@@ -147,7 +151,8 @@ func New(cfg Config) (*Service, error) {
 		keys: keys, links: map[string]*stationLink{}, frames: make(chan rxFrame, 4096),
 		ready: make(chan struct{}), contacts: map[string]*contact{}}
 	// Frames the kernel drops never reach the frame counters.
-	s.m.reg.MustRegister(newKernelUDPCollector())
+	s.kissDropped = newKISSDroppedCounter()
+	s.m.reg.MustRegister(newKernelUDPCollector(), s.kissDropped)
 	ok := false
 	defer func() {
 		if !ok {
@@ -197,6 +202,12 @@ func New(cfg Config) (*Service, error) {
 		r, err := listenKISS(st, cfg.Link.FrameBytes, l, s.log, func() {
 			s.st.kissErrors.Add(1)
 			s.m.kissErrors.WithLabelValues(station).Inc()
+		}, func(reason string, remote net.Addr) {
+			s.kissDropped.WithLabelValues(station, reason).Inc()
+			if ok, held := s.warns.allow(s.clk.Now(), station, "kiss-"+reason); ok {
+				s.log.Warn(kissDropMessage[reason], "station", station, "remote", remote, "max_conns", st.MaxConns,
+					"idle_timeout", st.IdleTimeout, "suppressed", held)
+			}
 		})
 		if err != nil {
 			return nil, err
@@ -235,6 +246,15 @@ func withDefaults(cfg Config) Config {
 	}
 	if len(cfg.UDP) == 0 && len(cfg.KISS) == 0 {
 		cfg.UDP = d.UDP
+	}
+	cfg.KISS = append([]KISSStation(nil), cfg.KISS...)
+	for i := range cfg.KISS {
+		if cfg.KISS[i].MaxConns == 0 {
+			cfg.KISS[i].MaxConns = DefaultKISSMaxConns
+		}
+		if cfg.KISS[i].IdleTimeout == 0 {
+			cfg.KISS[i].IdleTimeout = DefaultKISSIdleTimeout
+		}
 	}
 	if cfg.NATSListen == "" {
 		cfg.NATSListen = d.NATSListen

@@ -3,6 +3,7 @@ package ground
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ const (
 	KeyDataDir        = "data_dir"         // --data-dir
 	KeyKeyFile        = "key_file"         // --key-file
 	KeyUDP            = "udp"              // --udp station=host:port[,uplink=host:port]
-	KeyKISS           = "kiss"             // --kiss station=host:port[,sync=true]
+	KeyKISS           = "kiss"             // --kiss station=host:port[,sync=true][,max_conns=N][,idle_timeout=D]
 	KeyNATSURL        = "nats.url"         // --nats-url
 	KeyNATSListen     = "nats.listen"      // --nats-listen
 	KeyNATSCA         = "nats.tls.ca"      // --nats-ca
@@ -52,7 +53,7 @@ func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 	fs.StringArray("nats-reader", nil, "read-only user of the embedded NATS server: user:password (repeatable)")
 	fs.Int("outbox-max-attempts", d.OutboxMaxAttempts, "publishes an outbox entry may fail before it goes to the dead letters")
 	fs.StringArray("udp", nil, "UDP station: name=host:port[,uplink=host:port] (repeatable)")
-	fs.StringArray("kiss", nil, "KISS-over-TCP station: name=host:port[,sync=true] (repeatable)")
+	fs.StringArray("kiss", nil, "KISS-over-TCP station: name=host:port[,sync=true][,max_conns=4][,idle_timeout=30s] (repeatable)")
 	fs.String("nats-url", "", "external NATS server or cluster (empty: embedded server)")
 	fs.String("nats-listen", d.NATSListen, "embedded NATS client listener")
 	fs.String("nats-ca", "", "CA file for TLS to an external NATS server")
@@ -191,10 +192,24 @@ func setKISS(c *Config, raw any) error {
 	c.KISS = nil
 	for i, e := range entries {
 		key := fmt.Sprintf("%s[%d]", KeyKISS, i)
-		if err := onlyFields(key, e, "station", "listen", "sync"); err != nil {
+		if err := onlyFields(key, e, "station", "listen", "sync", "max_conns", "idle_timeout"); err != nil {
 			return err
 		}
 		st := KISSStation{Station: e["station"], Listen: e["listen"]}
+		if v := e["max_conns"]; v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return settings.Invalid(key+".max_conns", v, "want a positive integer")
+			}
+			st.MaxConns = n
+		}
+		if v := e["idle_timeout"]; v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return settings.Invalid(key+".idle_timeout", v, "want a positive duration such as 30s")
+			}
+			st.IdleTimeout = d
+		}
 		switch e["sync"] {
 		case "", "false":
 		case "true":

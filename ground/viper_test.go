@@ -54,7 +54,7 @@ link:
 	if len(c.UDP) != 1 || c.UDP[0] != (UDPStation{"svalbard", "0.0.0.0:7700", "10.1.1.1:7701"}) {
 		t.Fatalf("udp %+v", c.UDP)
 	}
-	if len(c.KISS) != 1 || c.KISS[0] != (KISSStation{"troll", "0.0.0.0:8001", true}) {
+	if len(c.KISS) != 1 || c.KISS[0] != (KISSStation{Station: "troll", Listen: "0.0.0.0:8001", Sync: true}) {
 		t.Fatalf("kiss %+v", c.KISS)
 	}
 }
@@ -135,7 +135,7 @@ func TestStationFlags(t *testing.T) {
 	if len(c.UDP) != 2 || c.UDP[0] != want[0] || c.UDP[1] != want[1] {
 		t.Fatalf("udp %+v, want %+v", c.UDP, want)
 	}
-	if len(c.KISS) != 1 || c.KISS[0] != (KISSStation{"k", "127.0.0.1:4", true}) {
+	if len(c.KISS) != 1 || c.KISS[0] != (KISSStation{Station: "k", Listen: "127.0.0.1:4", Sync: true}) {
 		t.Fatalf("kiss %+v", c.KISS)
 	}
 }

@@ -74,6 +74,11 @@ func (d *Decoder) Next() (Frame, error) {
 	}
 }
 
+// Buffered is the number of bytes read from the stream and not yet
+// decoded: a caller timing frames knows from it whether the next frame
+// has begun.
+func (d *Decoder) Buffered() int { return d.r.Buffered() }
+
 // next returns the raw unescaped bytes between two FENDs.
 func (d *Decoder) next() ([]byte, error) {
 	d.buf = d.buf[:0]
