@@ -25,7 +25,7 @@ func (refuseTriager) Triage(context.Context, *scene.Scene) (*triage.Result, erro
 // keysConfig is a flight with no radio traffic, for the key policy.
 func keysConfig(t *testing.T, logs *bytes.Buffer) Config {
 	cfg := DefaultConfig()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
 	cfg.MetricsAddr = ""
 	cfg.RadioListen, cfg.RadioPeer = "127.0.0.1:0", "127.0.0.1:9"
 	cfg.Triager = refuseTriager{}
@@ -82,6 +82,9 @@ func TestKeyPolicy(t *testing.T) {
 				}
 				if c.wantErr == linkkeys.ErrMode && !strings.Contains(err.Error(), "0644") {
 					t.Fatalf("error %q does not name the mode", err)
+				}
+				if _, err := os.Stat(cfg.DataDir); !errors.Is(err, os.ErrNotExist) {
+					t.Fatalf("a refused start left %s behind (%v)", cfg.DataDir, err)
 				}
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/skysieve/skysieve/downlink/link"
 	"github.com/skysieve/skysieve/downlink/linkkeys"
@@ -28,18 +29,19 @@ const (
 const seqReserve = 1 << 20
 
 // loadKeys applies the key policy (downlink/linkkeys). On the public
-// development keys, every later log line of the service carries
+// development keys, the returned logger tags every line with
 // insecure_dev_keys=true, and a warning says what that means.
-func (s *Service) loadKeys() (*sdls.Keys, error) {
-	l, err := linkkeys.Load(s.cfg.KeyFile, s.cfg.InsecureDevKeys)
+func loadKeys(cfg Config) (*sdls.Keys, *slog.Logger, error) {
+	l, err := linkkeys.Load(cfg.KeyFile, cfg.InsecureDevKeys)
 	if err != nil {
-		return nil, fmt.Errorf("%w: key_file = %q: %w", ErrConfig, s.cfg.KeyFile, err)
+		return nil, nil, fmt.Errorf("%w: key_file = %q: %w", ErrConfig, cfg.KeyFile, err)
 	}
+	log := cfg.Logger
 	if l.Development {
-		s.log = s.log.With("insecure_dev_keys", true)
-		s.log.Warn("--insecure-dev-keys: running on the public development link keys; anyone can forge frames and ACKs", "keys", l.Source)
+		log = log.With("insecure_dev_keys", true)
+		log.Warn("--insecure-dev-keys: running on the public development link keys; anyone can forge frames and ACKs", "keys", l.Source)
 	}
-	return l.Keys, nil
+	return l.Keys, log, nil
 }
 
 // setupLink builds the frame sender, starting its security sequence at the
@@ -49,10 +51,6 @@ func (s *Service) loadKeys() (*sdls.Keys, error) {
 func (s *Service) setupLink() error {
 	if err := s.cfg.Link.Validate(); err != nil {
 		return fmt.Errorf("%w: link: %w", ErrConfig, err)
-	}
-	keys, err := s.loadKeys()
-	if err != nil {
-		return err
 	}
 	var start uint64
 	switch b, err := s.store.Meta(metaSeqReserved); {
@@ -66,7 +64,8 @@ func (s *Service) setupLink() error {
 	if err := s.reserveSeq(start); err != nil {
 		return err
 	}
-	s.sender, err = link.NewSender(s.cfg.Link, keys, start)
+	var err error
+	s.sender, err = link.NewSender(s.cfg.Link, s.keys, start)
 	if err != nil {
 		return fmt.Errorf("%w: link: %w", ErrConfig, err)
 	}

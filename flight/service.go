@@ -14,6 +14,7 @@ import (
 	"github.com/skysieve/skysieve/downlink/link"
 	"github.com/skysieve/skysieve/downlink/plan"
 	"github.com/skysieve/skysieve/downlink/report"
+	"github.com/skysieve/skysieve/downlink/sdls"
 	"github.com/skysieve/skysieve/flight/store"
 	"github.com/skysieve/skysieve/triage"
 )
@@ -69,6 +70,9 @@ type Service struct {
 	wake        chan struct{}
 	preemptFlag atomic.Bool
 
+	// keys are the link keys, loaded by New under the key policy.
+	keys *sdls.Keys
+
 	ready     chan struct{}
 	readyOnce sync.Once
 	ran       atomic.Bool
@@ -81,11 +85,18 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// The key policy first: a refused key file leaves nothing behind.
+	keys, log, err := loadKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Logger = log
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, badKey("data_dir", cfg.DataDir, err.Error())
 	}
 	s := &Service{
 		cfg:      cfg,
+		keys:     keys,
 		log:      cfg.Logger,
 		clock:    cfg.Clock,
 		wake:     make(chan struct{}, 1),

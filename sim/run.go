@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -180,11 +181,14 @@ func (r *run) stationName(sat, station string) string {
 // start brings up ground, the relays, flight and the consumer, each
 // waiting for the previous to be ready.
 func (r *run) start(ctx context.Context, dir string, wg *sync.WaitGroup) error {
-	// A fresh link key set for this run: the sim never runs on the public
+	// A fresh link key set for this data dir (kept if it has one, as its
+	// stores were written under it): the sim never runs on the public
 	// development keys.
 	keyFile := filepath.Join(dir, "link.keys")
-	if err := linkkeys.Generate(keyFile); err != nil {
-		return fmt.Errorf("sim: %w", err)
+	if _, err := os.Stat(keyFile); errors.Is(err, fs.ErrNotExist) {
+		if err := linkkeys.Generate(keyFile); err != nil {
+			return fmt.Errorf("sim: %w", err)
+		}
 	}
 	// The responder reads the bus as a read-only user, as one would.
 	reader, err := simReader()

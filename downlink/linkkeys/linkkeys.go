@@ -83,7 +83,7 @@ func Load(path string, allowDev bool) (Loaded, error) {
 		return Loaded{}, fmt.Errorf("%w %s: %v", sdls.ErrKeyFile, path, err)
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return Loaded{}, fmt.Errorf("%w: %s has mode %04o; it must not be accessible by group or others (chmod 600 %s)", ErrMode, path, perm, path)
+		return Loaded{}, fmt.Errorf("%w: %s has mode %04o (chmod 600 %s)", ErrMode, path, perm, path)
 	}
 	return Loaded{Keys: keys, Source: path}, nil
 }

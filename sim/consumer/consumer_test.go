@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/ground/bus"
@@ -103,14 +104,16 @@ func FuzzDecode(f *testing.F) {
 func TestConsumerOnRealBus(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	b, err := bus.Open(ctx, bus.Config{StoreDir: t.TempDir()})
+	reader := bus.Reader{User: "responder", Password: "responder-password"}
+	b, err := bus.Open(ctx, bus.Config{StoreDir: t.TempDir(), Readers: []bus.Reader{reader}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 	clk := clock.NewVirtual(t0.Add(30 * time.Minute))
 	c := New(clk, testEvents())
-	if err := c.Run(ctx, b.URL()); err != nil {
+	// The responder reads as a read-only user, as the simulator's does.
+	if err := c.Run(ctx, b.URL(), nats.UserInfo(reader.User, reader.Password.Reveal())); err != nil {
 		t.Fatal(err)
 	}
 	dets := []*record.Detection{

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/skysieve/skysieve/downlink/linkkeys"
@@ -154,7 +155,7 @@ func main() {
 		if errors.Is(err, context.Canceled) {
 			return
 		}
-		fmt.Fprintln(os.Stderr, "ground:", err)
+		fmt.Fprintln(os.Stderr, "ground:", strings.TrimPrefix(err.Error(), "ground: "))
 		os.Exit(1)
 	}
 }
