@@ -133,9 +133,11 @@ func (r *run) runDue(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		if r.clk.wakeNext() {
-			if err := r.settle(ctx); err != nil {
-				return err
+		if due, woke := r.clk.wakeNext(); due {
+			if woke {
+				if err := r.settle(ctx); err != nil {
+					return err
+				}
 			}
 			continue
 		}

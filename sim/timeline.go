@@ -87,16 +87,21 @@ func (c *timeline) set(t time.Time) {
 	}
 }
 
-// wakeNext wakes the earliest sleeper due by now, if any.
-func (c *timeline) wakeNext() bool {
+// wakeNext takes the earliest sleeper due by now, if any (due), and
+// sends it its deadline; woke says whether a goroutine was waiting for it.
+// One that was not has left (a select that took another case): with every
+// goroutine at rest, no one else reads the channel later, so nothing moved.
+func (c *timeline) wakeNext() (due, woke bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.sleepers) == 0 || c.sleepers[0].at.After(c.now) {
-		return false
+		return false, false
 	}
 	s := heap.Pop(&c.sleepers).(sleeper)
+	// A send to a waiting receiver hands the value over directly; with no
+	// receiver it stays in the channel's buffer.
 	s.ch <- s.at
-	return true
+	return true, len(s.ch) == 0
 }
 
 // nextDeadline reports the earliest sleeper's deadline.

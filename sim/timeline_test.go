@@ -2,6 +2,7 @@ package sim
 
 import (
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -38,8 +39,8 @@ func TestTimelineWakesOneAtATime(t *testing.T) {
 		t.Fatal("set woke a sleeper")
 	}
 	for i, want := range []<-chan time.Time{first, tieA, tieB} {
-		if !c.wakeNext() {
-			t.Fatalf("wake %d: nothing woken", i)
+		if due, woke := c.wakeNext(); !due || woke {
+			t.Fatalf("wake %d: due %v, woke %v; want due and no one waiting", i, due, woke)
 		}
 		for j, ch := range []<-chan time.Time{first, tieA, tieB, late} {
 			if got := fired(ch); got != (ch == want) {
@@ -47,10 +48,37 @@ func TestTimelineWakesOneAtATime(t *testing.T) {
 			}
 		}
 	}
-	if c.wakeNext() {
+	if due, _ := c.wakeNext(); due {
 		t.Fatal("woke a sleeper not yet due")
 	}
 	if c.sleeps() != 4 {
 		t.Fatalf("%d sleeps counted, want 4", c.sleeps())
 	}
+}
+
+// TestTimelineWokeWaiter: wakeNext tells a sleeper a goroutine waits on
+// (it runs) from one that was left behind (nothing moves).
+func TestTimelineWokeWaiter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+		c := newTimeline(t0)
+		left := c.After(time.Second)
+		waited := c.After(2 * time.Second)
+		got := make(chan time.Time, 1)
+		go func() { got <- <-waited }()
+		synctest.Wait() // the goroutine is blocked on waited
+		c.set(t0.Add(2 * time.Second))
+		if due, woke := c.wakeNext(); !due || woke {
+			t.Fatalf("left-behind sleeper: due %v woke %v, want due, not woken", due, woke)
+		}
+		if due, woke := c.wakeNext(); !due || !woke {
+			t.Fatalf("waited-for sleeper: due %v woke %v, want both", due, woke)
+		}
+		if at := <-got; !at.Equal(t0.Add(2 * time.Second)) {
+			t.Fatalf("woken with %v", at)
+		}
+		if at := <-left; !at.Equal(t0.Add(time.Second)) {
+			t.Fatalf("left-behind channel holds %v", at)
+		}
+	})
 }

@@ -54,7 +54,7 @@ func (r *Report) goodputNote() string {
 	s, b := r.Metrics.SaturatedPasses, r.Baseline.SaturatedPasses
 	switch {
 	case s == 0 && b > 0:
-		return fmt.Sprintf("goodput: no Skysieve pass was saturated (its queue always fit in the pass), while %d of the baseline's were; "+
+		return fmt.Sprintf("goodput: no Skysieve pass was saturated (its queue always fit in the pass), while the baseline saturated %d; "+
 			"goodput under saturation is measured by testdata/sim/saturated.yaml", b)
 	case s == 0 && b == 0:
 		return "goodput: no pass was saturated on either side (every queue fit in its pass)"
