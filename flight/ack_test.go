@@ -42,7 +42,12 @@ func newCustodyFixture(t *testing.T, dir string, ids ...string) *custodyFixture 
 	}
 	s := &Service{log: testLogger(t), clock: clk, store: st, needs: map[link.ItemRef]int{}, doneRefs: map[link.ItemRef]struct{}{}}
 	s.cfg.Link = link.DefaultConfig()
-	s.cfg.KeyFile = "../testdata/link/test.key"
+	s.cfg.InsecureDevKeys = true // a unit fixture: the public development keys, said so
+	keys, log, err := loadKeys(Config{InsecureDevKeys: true, Logger: s.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.keys, s.log = keys, log
 	if err := s.setupLink(); err != nil {
 		t.Fatal(err)
 	}
