@@ -154,11 +154,7 @@ func TestAckForUnsentItemRefused(t *testing.T) {
 func TestUplinkReplayStatePersistedOnlyOnVerified(t *testing.T) {
 	dir := t.TempDir()
 	f := newCustodyFixture(t, dir)
-	keys, err := sdls.LoadKeyFile(f.s.cfg.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	up, err := link.NewReportEncoder(f.s.cfg.Link, keys, 100)
+	up, err := link.NewReportEncoder(f.s.cfg.Link, f.s.keys, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
