@@ -41,7 +41,7 @@
 //
 // A store that cannot write (a full disk, an I/O error) never costs a
 // scene: intake pauses, logs it once, counts it
-// (Stats.IntakeStoreFailing, IntakeStoreErrors, metrics), leaves the
+// (Stats.StoreFailing, StoreErrors, metrics), leaves the
 // scenes in the spool and tries again after a back-off of SpoolPoll
 // doubling up to a minute. When the store is above its high watermark it
 // refuses non-urgent items; a scene with refused detections is deferred

@@ -51,12 +51,12 @@ func (h countingHandler) Handle(context.Context, slog.Record) error {
 func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h countingHandler) WithGroup(string) slog.Handler      { return h }
 
-// TestBenchBombsJSON measures flight's peak RSS while intake meets 20
+// TestBenchJSONIntakeBombs measures flight's peak RSS while intake meets 20
 // decompression bombs in its spool (8 deflate and 8 LZW GeoTIFFs claiming
 // 16384×16384 uint16 samples, about 0.5 MB each on disk, and 4 files of a
 // 1×1 image in an 8192² tile), then one good scene, and writes
 // intake_bombs.json.
-func TestBenchBombsJSON(t *testing.T) {
+func TestBenchJSONIntakeBombs(t *testing.T) {
 	dir := os.Getenv("SKYSIEVE_BENCH_DIR")
 	if dir == "" {
 		t.Skip("set SKYSIEVE_BENCH_DIR (make bench)")
@@ -144,11 +144,11 @@ func TestBenchBombsJSON(t *testing.T) {
 	})
 }
 
-// TestBenchBackPressureJSON measures what intake costs while the store
+// TestBenchJSONIntakeBackPressure measures what intake costs while the store
 // refuses a spool scene for back-pressure: CPU seconds of the process and
 // log records per 30 s of wall time at the default spool poll, and writes
 // intake_backpressure.json.
-func TestBenchBackPressureJSON(t *testing.T) {
+func TestBenchJSONIntakeBackPressure(t *testing.T) {
 	dir := os.Getenv("SKYSIEVE_BENCH_DIR")
 	if dir == "" {
 		t.Skip("set SKYSIEVE_BENCH_DIR (make bench)")
@@ -208,11 +208,11 @@ func TestBenchBackPressureJSON(t *testing.T) {
 	})
 }
 
-// TestBenchBudgetScenesJSON measures flight's peak RSS while intake
+// TestBenchJSONIntakeBudget measures flight's peak RSS while intake
 // triages scenes as large as the default spool_max_scene_bytes admits
 // (1390×1390 six-band, 44.2 MiB of float32 and a 3.7 MiB read buffer each, four in the spool), and
 // writes intake_budget.json.
-func TestBenchBudgetScenesJSON(t *testing.T) {
+func TestBenchJSONIntakeBudget(t *testing.T) {
 	dir := os.Getenv("SKYSIEVE_BENCH_DIR")
 	if dir == "" {
 		t.Skip("set SKYSIEVE_BENCH_DIR (make bench)")

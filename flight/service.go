@@ -35,13 +35,15 @@ type Service struct {
 	sender      *link.Sender
 	metrics     *metrics
 
-	intakePaused       atomic.Bool
-	intakeStoreFailing atomic.Bool
-	stats              counters
+	intakePaused atomic.Bool
+	stats        counters
+
+	// intakeStoreFailing: intake is paused because the store cannot write.
 	// rename and putBatch are os.Rename and the store's PutBatch; tests
 	// replace them to inject cross-device renames and store failures.
-	rename   func(oldpath, newpath string) error
-	putBatch func(ctx context.Context, items []store.Item) []error
+	intakeStoreFailing atomic.Bool
+	rename             func(oldpath, newpath string) error
+	putBatch           func(ctx context.Context, items []store.Item) []error
 
 	mu          sync.Mutex
 	contacts    []plan.Contact

@@ -354,8 +354,8 @@ func TestStoreErrorPausesIntake(t *testing.T) {
 		in.scan(context.Background())
 	}
 	st := s.Stats()
-	if !st.IntakeStoreFailing || st.IntakeStoreErrors == 0 || st.ScenesQuarantined != 0 || len(spoolFiles(t, s.cfg.SpoolDir)) != 2 {
-		t.Fatalf("store failing %v, errors %d, quarantined %d, spool %v", st.IntakeStoreFailing, st.IntakeStoreErrors, st.ScenesQuarantined, spoolFiles(t, s.cfg.SpoolDir))
+	if !st.StoreFailing || st.StoreErrors == 0 || st.ScenesQuarantined != 0 || len(spoolFiles(t, s.cfg.SpoolDir)) != 2 {
+		t.Fatalf("store failing %v, errors %d, quarantined %d, spool %v", st.StoreFailing, st.StoreErrors, st.ScenesQuarantined, spoolFiles(t, s.cfg.SpoolDir))
 	}
 	if n := logs.count("intake paused: the store cannot write"); n != 1 {
 		t.Errorf("pause logged %d times, want 1", n)
@@ -365,8 +365,8 @@ func TestStoreErrorPausesIntake(t *testing.T) {
 	failing.Unlock()
 	clk.Advance(maxStoreBackoff)
 	in.scan(context.Background())
-	if st := s.Stats(); st.IntakeStoreFailing || st.ScenesIn != 2 || len(spoolFiles(t, s.cfg.SpoolDir)) != 0 {
-		t.Fatalf("after recovery: failing %v, scenes in %d, spool %v", st.IntakeStoreFailing, st.ScenesIn, spoolFiles(t, s.cfg.SpoolDir))
+	if st := s.Stats(); st.StoreFailing || st.ScenesIn != 2 || len(spoolFiles(t, s.cfg.SpoolDir)) != 0 {
+		t.Fatalf("after recovery: failing %v, scenes in %d, spool %v", st.StoreFailing, st.ScenesIn, spoolFiles(t, s.cfg.SpoolDir))
 	}
 }
 
@@ -393,8 +393,8 @@ func TestStoreENOSPCOnTmpfs(t *testing.T) {
 		in.scan(context.Background())
 	}
 	st := s.Stats()
-	t.Logf("full disk: %d scenes in, %d store errors, %d in the spool", st.ScenesIn, st.IntakeStoreErrors, len(spoolFiles(t, s.cfg.SpoolDir)))
-	if st.IntakeStoreErrors == 0 || !st.IntakeStoreFailing {
+	t.Logf("full disk: %d scenes in, %d store errors, %d in the spool", st.ScenesIn, st.StoreErrors, len(spoolFiles(t, s.cfg.SpoolDir)))
+	if st.StoreErrors == 0 || !st.StoreFailing {
 		t.Fatalf("the store never failed (%d scenes in): the test proves nothing", st.ScenesIn)
 	}
 	if st.ScenesQuarantined != 0 || int(st.ScenesIn)+len(spoolFiles(t, s.cfg.SpoolDir)) != 12 {
@@ -407,8 +407,8 @@ func TestStoreENOSPCOnTmpfs(t *testing.T) {
 		clk.Advance(maxStoreBackoff)
 		in.scan(context.Background())
 	}
-	if st := s.Stats(); st.ScenesIn != 12 || st.IntakeStoreFailing {
-		t.Fatalf("after freeing space: %d scenes in (want 12), failing %v", st.ScenesIn, st.IntakeStoreFailing)
+	if st := s.Stats(); st.ScenesIn != 12 || st.StoreFailing {
+		t.Fatalf("after freeing space: %d scenes in (want 12), failing %v", st.ScenesIn, st.StoreFailing)
 	}
 }
 

@@ -67,11 +67,11 @@ type Stats struct {
 	// ScenesDeferred counts spool scenes left in the spool because the
 	// store refused some of their detections (back-pressure).
 	ScenesDeferred uint64 `json:"scenes_deferred"`
-	// IntakeStoreFailing is true while intake is paused because the store
-	// cannot write (a full disk, an I/O error); IntakeStoreErrors counts
+	// StoreFailing is true while intake is paused because the store
+	// cannot write (a full disk, an I/O error); StoreErrors counts
 	// such failures. No scene is quarantined for them.
-	IntakeStoreFailing bool   `json:"intake_store_failing"`
-	IntakeStoreErrors  uint64 `json:"intake_store_errors"`
+	StoreFailing bool   `json:"intake_store_failing"`
+	StoreErrors  uint64 `json:"intake_store_errors"`
 	// TriageSeconds is the time spent in triage (wall time, not the
 	// service clock); ScenesTriaged/TriageSeconds is the triage rate.
 	TriageSeconds float64 `json:"triage_seconds"`
@@ -101,37 +101,37 @@ type Stats struct {
 func (s *Service) Stats() Stats {
 	st := s.store.Stats()
 	out := Stats{
-		Time:               s.clock.Now(),
-		ByClass:            make(map[string]ClassStats, len(st.ByClass)),
-		QueueDepth:         st.Queued + st.InFlight,
-		QueueBytes:         st.QueuedBytes + st.InFlightBytes,
-		StoredBytes:        st.StoredBytes,
-		HighWaterBytes:     st.HighWaterBytes,
-		HardLimitBytes:     st.HardLimitBytes,
-		FileBytes:          st.FileBytes,
-		Deleted:            make(map[string]uint64, len(st.Deleted)),
-		ScenesIn:           s.stats.scenesIn.Load(),
-		ScenesTriaged:      s.stats.scenesTriaged.Load(),
-		ScenesQuarantined:  s.stats.scenesQuarantined.Load(),
-		DetectionsStored:   s.stats.detectionsStored.Load(),
-		Duplicates:         st.Duplicates,
-		IntakePaused:       s.intakePaused.Load(),
-		ScenesDeferred:     s.stats.scenesDeferred.Load(),
-		IntakeStoreFailing: s.intakeStoreFailing.Load(),
-		IntakeStoreErrors:  s.stats.storeErrors.Load(),
-		TriageSeconds:      float64(s.stats.triageNanos.Load()) / 1e9,
-		InContact:          s.isInPass(),
-		Passes:             s.stats.passes.Load(),
-		FramesSent:         s.stats.framesSent.Load(),
-		BytesSent:          s.stats.bytesSent.Load(),
-		SymbolsSent:        s.stats.symbolsSent.Load(),
-		RepairSymbols:      s.stats.repairSymbols.Load(),
-		Reports:            s.stats.reports.Load(),
-		ReportsRejected:    s.stats.reportsRejected.Load(),
-		Acked:              s.stats.acked.Load(),
-		AcksRefused:        s.stats.acksRefused.Load(),
-		Housekeeping:       s.stats.housekeeping.Load(),
-		RadioErrors:        s.stats.radioErrors.Load(),
+		Time:              s.clock.Now(),
+		ByClass:           make(map[string]ClassStats, len(st.ByClass)),
+		QueueDepth:        st.Queued + st.InFlight,
+		QueueBytes:        st.QueuedBytes + st.InFlightBytes,
+		StoredBytes:       st.StoredBytes,
+		HighWaterBytes:    st.HighWaterBytes,
+		HardLimitBytes:    st.HardLimitBytes,
+		FileBytes:         st.FileBytes,
+		Deleted:           make(map[string]uint64, len(st.Deleted)),
+		ScenesIn:          s.stats.scenesIn.Load(),
+		ScenesTriaged:     s.stats.scenesTriaged.Load(),
+		ScenesQuarantined: s.stats.scenesQuarantined.Load(),
+		DetectionsStored:  s.stats.detectionsStored.Load(),
+		Duplicates:        st.Duplicates,
+		IntakePaused:      s.intakePaused.Load(),
+		ScenesDeferred:    s.stats.scenesDeferred.Load(),
+		StoreFailing:      s.intakeStoreFailing.Load(),
+		StoreErrors:       s.stats.storeErrors.Load(),
+		TriageSeconds:     float64(s.stats.triageNanos.Load()) / 1e9,
+		InContact:         s.isInPass(),
+		Passes:            s.stats.passes.Load(),
+		FramesSent:        s.stats.framesSent.Load(),
+		BytesSent:         s.stats.bytesSent.Load(),
+		SymbolsSent:       s.stats.symbolsSent.Load(),
+		RepairSymbols:     s.stats.repairSymbols.Load(),
+		Reports:           s.stats.reports.Load(),
+		ReportsRejected:   s.stats.reportsRejected.Load(),
+		Acked:             s.stats.acked.Load(),
+		AcksRefused:       s.stats.acksRefused.Load(),
+		Housekeeping:      s.stats.housekeeping.Load(),
+		RadioErrors:       s.stats.radioErrors.Load(),
 	}
 	s.mu.Lock()
 	out.LastPass = s.lastPass

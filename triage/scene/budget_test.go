@@ -137,3 +137,25 @@ func TestNativeBudgetAndBands(t *testing.T) {
 		})
 	}
 }
+
+// A metadata tag claiming millions of values (here BitsPerSample, read
+// and converted to integers) is refused before its values are read.
+func TestHugeMetadataTagRefused(t *testing.T) {
+	s := defaultSpec(16, 16, 1, 16, 1)
+	s.extra = map[uint16]tiffValue{tagDateTime: {typ: tiffTypeASCII, ascii: "2024:01:02 03:04:05"}}
+	b := buildTIFF(s)
+	// Point BitsPerSample at the whole file as 4M SHORT values.
+	pad := make([]byte, 8<<20)
+	b = append(b, pad...)
+	b = patchTag(t, b, tagBitsPerSample, tiffTypeShort, 4<<20, 8)
+	var err error
+	allocated := allocatedBytes(func() {
+		_, err = ReadGeoTIFF(bytes.NewReader(b), int64(len(b)))
+	})
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "tag 258 has 4194304 values") {
+		t.Fatalf("err %v, want ErrCorrupt naming tag 258", err)
+	}
+	if allocated > 4<<20 {
+		t.Errorf("allocated %d bytes before refusing", allocated)
+	}
+}

@@ -57,7 +57,7 @@
 // half-megabyte file claiming a 16384×16384 image) is refused with
 // ErrTooLarge naming its cost and the budget, having allocated nothing
 // much. Compressed bytes past the most a chunk's decoded size can take are
-// never read. WithRequiredBands checks a model's band contract against
+// never read, and a metadata tag may hold at most 2^18 values. WithRequiredBands checks a model's band contract against
 // the header, before decoding. A truncated, lying or unsupported file
 // fails with an error wrapping ErrCorrupt, ErrTooLarge, ErrUnsupported,
 // ErrBands, ErrCRS or ErrFormat and naming the problem, never a panic.

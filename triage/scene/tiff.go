@@ -35,6 +35,7 @@ const (
 	tagGeoASCIIParams    = 34737
 	maxIFDEntries        = 4096
 	maxTagValues         = 1 << 24
+	maxMetaTagValues     = 1 << 18 // any other tag: at most 4 MiB read and converted
 	maxTagValueBytes     = 1 << 27
 	tiffTypeASCII        = 2
 	tiffTypeShort        = 3
@@ -198,8 +199,13 @@ func (f *tiffFile) raw(tag uint16) ([]byte, tiffEntry, bool, error) {
 	}
 	// Checked only for tags we read, so a bogus count in a tag we ignore
 	// does not make the image unreadable.
-	if te.count > maxTagValues {
-		return nil, te, true, fmt.Errorf("%w: tag %d has %d values (max %d)", ErrCorrupt, tag, te.count, maxTagValues)
+	limit := uint64(maxMetaTagValues)
+	switch tag {
+	case tagStripOffsets, tagStripByteCounts, tagTileOffsets, tagTileByteCounts:
+		limit = maxTagValues // their cost is in the read's budget
+	}
+	if te.count > limit {
+		return nil, te, true, fmt.Errorf("%w: tag %d has %d values (max %d)", ErrCorrupt, tag, te.count, limit)
 	}
 	n := te.count * uint64(sz)
 	if n > maxTagValueBytes || n > uint64(f.size) {
