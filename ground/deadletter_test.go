@@ -107,3 +107,38 @@ func TestEntryFaultClassification(t *testing.T) {
 		t.Fatal("ErrNotReady counted against the entry")
 	}
 }
+
+// An entry the bus refuses for a reason of its own (here a chip with no
+// name, refused by the object store) is retried outbox.max_attempts times
+// and then dead-lettered, while the entries behind it are published.
+func TestRefusedEntryDeadLettered(t *testing.T) {
+	dir := t.TempDir()
+	dataDir := filepath.Join(dir, "g")
+	keys := writeKeys(t, dir)
+	cfg := testConfig(t, dataDir, keys, "alpha")
+	cfg.OutboxMaxAttempts = 3
+	g := start(t, cfg)
+	if _, err := g.ob.Enqueue(&outbox.Entry{Kind: kindChip, ID: "", Priority: 1, Payload: []byte("chip")}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		d := detection(720+i, record.ClassVessel)
+		payload, err := record.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := g.ob.Enqueue(&outbox.Entry{Kind: kindRecord, ID: d.ID, Priority: 0.5, Payload: payload, Station: "alpha"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.pub.notify("", time.Time{})
+	waitFor(t, "the entries behind the refused one published", 20*time.Second, func() bool { return g.Stats().Published == 2 })
+	waitFor(t, "the refused entry dead-lettered", 30*time.Second, func() bool { return g.Stats().DeadLetters == 1 })
+	dl, err := g.ob.DeadLetters()
+	if err != nil || len(dl) != 1 || dl[0].Ref != "chip/" || dl[0].Attempts != 3 {
+		t.Fatalf("dead letters %+v, %v", dl, err)
+	}
+	if st := g.Stats(); st.OutboxLen != 0 || st.PublishErrors != 3 {
+		t.Fatalf("outbox %d, publish errors %d (want 3 attempts)", st.OutboxLen, st.PublishErrors)
+	}
+}

@@ -198,21 +198,22 @@ func (p *publisher) run(ctx context.Context) error {
 // as opposed to the bus's.
 var errEntry = errors.New("entry cannot be published")
 
-// jsErrCodeMessageTooLarge is JetStream's "message size exceeds maximum
-// allowed" (the server's JSStreamMessageExceedsMaximumErr).
-const jsErrCodeMessageTooLarge = 10054
-
 // entryFault reports whether err is the entry's own fault, which retrying
-// cannot cure: our encoding failed, or the bus refused this message's
-// size or subject. Anything else (not connected, timeouts, no responders,
-// a stream missing) is the bus's, and is never counted against an entry:
-// an outage must not dead-letter the queue.
+// cannot cure: our encoding failed, the client refused the message
+// (too large, a bad subject, an object name the store does not take), or
+// JetStream answered "bad request" (400) for it. Anything else (not
+// connected, timeouts, no responders, permissions, a stream missing,
+// JetStream unavailable) is the bus's, and is never counted against an
+// entry: an outage must not dead-letter the queue.
 func entryFault(err error) bool {
-	if errors.Is(err, errEntry) || errors.Is(err, nats.ErrMaxPayload) || errors.Is(err, nats.ErrBadSubject) {
+	switch {
+	case errors.Is(err, errEntry), errors.Is(err, nats.ErrMaxPayload), errors.Is(err, nats.ErrBadSubject),
+		errors.Is(err, jetstream.ErrNameRequired), errors.Is(err, jetstream.ErrBadObjectMeta),
+		errors.Is(err, jetstream.ErrInvalidStoreName):
 		return true
 	}
 	var jsErr jetstream.JetStreamError
-	return errors.As(err, &jsErr) && jsErr.APIError() != nil && jsErr.APIError().ErrorCode == jsErrCodeMessageTooLarge
+	return errors.As(err, &jsErr) && jsErr.APIError() != nil && jsErr.APIError().Code == 400
 }
 
 // entryFailed counts a failure against e and dead-letters it once it has

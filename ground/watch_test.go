@@ -23,6 +23,8 @@ func TestWatchAndMetrics(t *testing.T) {
 	keys := writeKeys(t, dir)
 	cfg := testConfig(t, dir+"/g", keys, "alpha")
 	cfg.MetricsAddr = "127.0.0.1:0"
+	reader := NATSReader{User: "responder", Password: "responder-password"}
+	cfg.NATSReaders = []NATSReader{reader}
 	g := start(t, cfg)
 	fl := newFlight(t, keys, 1)
 
@@ -44,12 +46,25 @@ func TestWatchAndMetrics(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	wc := WatchConfig{Bus: bus.Config{URL: clientURL(g), Logger: quietLogger()}, Class: "fire", BBox: bbox, Max: 1}
+	// As `ground watch` with no --nats-url: nats.url and ground's
+	// credentials file in the data dir.
+	wc := WatchConfig{DataDir: dir + "/g", Bus: bus.Config{Logger: quietLogger()}, Class: "fire", BBox: bbox, Max: 1}
 	if err := Watch(ctx, wc, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), inside.ID) || strings.Contains(out.String(), outside.ID) || strings.Contains(out.String(), vessel.ID) {
 		t.Fatalf("watch printed %q", out.String())
+	}
+	// A configured read-only user can watch too (a durable consumer of its
+	// own), and nobody without credentials can.
+	var readerOut bytes.Buffer
+	rc := WatchConfig{DataDir: dir + "/g", Durable: "responder", Bus: bus.Config{User: reader.User, Password: reader.Password, Logger: quietLogger()}, Class: "vessel", Max: 1}
+	if err := Watch(ctx, rc, &readerOut); err != nil || !strings.Contains(readerOut.String(), vessel.ID) {
+		t.Fatalf("reader's watch: %v, printed %q", err, readerOut.String())
+	}
+	anon := WatchConfig{Bus: bus.Config{URL: g.NATSURL(), Logger: quietLogger()}, Max: 1}
+	if err := Watch(ctx, anon, io.Discard); !errors.Is(err, bus.ErrConnect) {
+		t.Fatalf("watch without credentials: %v, want refused", err)
 	}
 	// A second durable consumer that never fetches lags by 3.
 	nc, err := bus.Connect(bus.Config{URL: clientURL(g), Logger: quietLogger()})
