@@ -645,7 +645,8 @@ func (s *Service) handleReport(p *pass, rep report.Report) {
 		p.lastReport = s.clock.Now()
 	}
 	for _, ref := range rep.Complete {
-		if !s.ackable(p, ref) {
+		// Reports repeat their ACKs: one already taken is not checked again.
+		if _, taken := s.doneRefs[ref]; !taken && !s.ackable(p, ref) {
 			s.refuseAck(ref)
 			continue
 		}

@@ -46,7 +46,9 @@
 // the simulator can run the service on a virtual clock. Metrics
 // (skysieve_ground_...) and /livez, /readyz are served on MetricsAddr;
 // skysieve_ground_kernel_udp_drops_total shows the host's UDP receive drops
-// (/proc/net/snmp), which no frame counter can see.
+// (/proc/net/snmp) and skysieve_ground_udp_socket_drops_total each UDP
+// station socket's own (/proc/net/udp): frames lost there reach no frame
+// counter.
 //
 // Using it in-process (the simulator, tests):
 //

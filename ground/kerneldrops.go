@@ -111,3 +111,74 @@ func parseSNMP6UDP(b []byte) (map[string]uint64, error) {
 	}
 	return out, nil
 }
+
+var descSocketDrops = prometheus.NewDesc("skysieve_ground_udp_socket_drops_total",
+	"Datagrams the kernel dropped at a UDP station's own socket (receive buffer full), from /proc/net/udp and /proc/net/udp6.",
+	[]string{"station"}, nil)
+
+// socketDropsCollector reports each UDP station socket's drops, found by
+// the socket's inode in /proc/net/udp{,6} at scrape time.
+type socketDropsCollector struct {
+	tables []string
+	inodes map[uint64]string // socket inode → station
+}
+
+func newSocketDropsCollector(udp []*udpReceiver) *socketDropsCollector {
+	c := &socketDropsCollector{tables: []string{"/proc/net/udp", "/proc/net/udp6"}, inodes: map[uint64]string{}}
+	for _, r := range udp {
+		if ino, ok := socketInode(r.conn); ok {
+			c.inodes[ino] = r.station
+		}
+	}
+	return c
+}
+
+// Describe implements prometheus.Collector.
+func (c *socketDropsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descSocketDrops }
+
+// Collect implements prometheus.Collector.
+func (c *socketDropsCollector) Collect(ch chan<- prometheus.Metric) {
+	if len(c.inodes) == 0 {
+		return
+	}
+	drops := map[uint64]uint64{}
+	for _, path := range c.tables {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		for ino, n := range parseProcNetUDPDrops(b) {
+			drops[ino] = n
+		}
+	}
+	for ino, station := range c.inodes {
+		if n, ok := drops[ino]; ok {
+			ch <- prometheus.MustNewConstMetric(descSocketDrops, prometheus.CounterValue, float64(n), station)
+		}
+	}
+}
+
+// parseProcNetUDPDrops maps socket inode to its drops column in a
+// /proc/net/udp table; malformed lines are skipped.
+func parseProcNetUDPDrops(b []byte) map[uint64]uint64 {
+	out := map[uint64]uint64{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	first := true
+	for sc.Scan() {
+		if first { // the header
+			first = false
+			continue
+		}
+		f := strings.Fields(sc.Text())
+		if len(f) < 13 {
+			continue
+		}
+		ino, err1 := strconv.ParseUint(f[9], 10, 64)
+		n, err2 := strconv.ParseUint(f[12], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		out[ino] = n
+	}
+	return out
+}

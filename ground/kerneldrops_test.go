@@ -6,6 +6,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestParseKernelUDPCounters(t *testing.T) {
@@ -56,11 +58,19 @@ func TestKernelUDPDropsMetric(t *testing.T) {
 		t.Fatal("metrics endpoint unreachable")
 	}
 
-	sink, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
+	sink := loopbackUDP(t)
+	dropped := overflow(t, sink)
+	rcvbuf, inErr := series("rcvbuf_errors"), series("in_errors")
+	t.Logf("%v datagrams dropped; rcvbuf_errors +%v, in_errors +%v", dropped, rcvbuf-rcvbuf0, inErr-inErr0)
+	if rcvbuf-rcvbuf0 < dropped || inErr-inErr0 < dropped {
+		t.Fatalf("after %v drops: rcvbuf_errors +%v, in_errors +%v", dropped, rcvbuf-rcvbuf0, inErr-inErr0)
 	}
-	defer sink.Close()
+}
+
+// overflow fills sink's receive buffer (set to 4 KB) with 2,000 datagrams
+// of 1 KB, reads what the kernel kept, and returns how many it dropped.
+func overflow(t *testing.T, sink *net.UDPConn) float64 {
+	t.Helper()
 	if err := sink.SetReadBuffer(4096); err != nil {
 		t.Fatal(err)
 	}
@@ -88,13 +98,46 @@ func TestKernelUDPDropsMetric(t *testing.T) {
 		}
 		received++
 	}
-	dropped := float64(sent - received)
-	if dropped == 0 {
-		t.Fatalf("a %d-byte receive buffer held all %d datagrams", 4096, sent)
+	if received == sent {
+		t.Fatalf("a 4 KB receive buffer held all %d datagrams", sent)
 	}
-	rcvbuf, inErr := series("rcvbuf_errors"), series("in_errors")
-	t.Logf("%v datagrams dropped; rcvbuf_errors +%v, in_errors +%v", dropped, rcvbuf-rcvbuf0, inErr-inErr0)
-	if rcvbuf-rcvbuf0 < dropped || inErr-inErr0 < dropped {
-		t.Fatalf("after %v drops: rcvbuf_errors +%v, in_errors +%v", dropped, rcvbuf-rcvbuf0, inErr-inErr0)
+	return float64(sent - received)
+}
+
+// TestSocketDropsMetric: the drops of a station's own socket, found by its
+// inode in /proc/net/udp, are exactly the datagrams it lost.
+func TestSocketDropsMetric(t *testing.T) {
+	if _, err := os.Stat("/proc/net/udp"); err != nil {
+		t.Skip("no /proc/net/udp on this system")
+	}
+	sink := loopbackUDP(t)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(newSocketDropsCollector([]*udpReceiver{{station: "alpha", conn: sink}}))
+	value := func() float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				if mf.GetName() == "skysieve_ground_udp_socket_drops_total" && m.GetLabel()[0].GetValue() == "alpha" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+		return -1
+	}
+	if got := value(); got != 0 {
+		t.Fatalf("fresh socket: drops %v, want 0", got)
+	}
+	dropped := overflow(t, sink)
+	if got := value(); got != dropped {
+		t.Fatalf("socket drops %v, want %v", got, dropped)
+	}
+	got := parseProcNetUDPDrops([]byte("  sl  local_address rem_address st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode ref pointer drops\n" +
+		" 1: 0100007F:8C6D 00000000:0000 07 00000000:00000000 00:00000000 00000000 0 0 92254 2 00000000bae66737 17\n" +
+		" 2: short line\n"))
+	if len(got) != 1 || got[92254] != 17 {
+		t.Fatalf("parse: %v", got)
 	}
 }

@@ -73,15 +73,13 @@ func TestKISSConnectionCapAndIdleTimeout(t *testing.T) {
 	waitFor(t, "the refusal counted", 5*time.Second, func() bool { return dropped(kissDropCap) == 1 })
 
 	silent.Close()
-	var trickle net.Conn
-	waitFor(t, "a free slot", 10*time.Second, func() bool {
-		c := dial()
-		if closedByPeer(c, 300*time.Millisecond) {
-			return false
-		}
-		trickle = c
-		return true
+	waitFor(t, "the silent connection's slot freed", 10*time.Second, func() bool {
+		r := g.kiss[0]
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.conns) == 1
 	})
+	trickle := dial()
 	closed := make(chan bool, 1)
 	go func() { closed <- closedByPeer(trickle, 30*time.Second) }()
 	sent := 0

@@ -195,6 +195,7 @@ func New(cfg Config) (*Service, error) {
 		}
 		s.udp = append(s.udp, r)
 	}
+	s.m.reg.MustRegister(newSocketDropsCollector(s.udp))
 	for _, st := range cfg.KISS {
 		l := &stationLink{}
 		s.links[st.Station] = l

@@ -167,3 +167,19 @@ func BenchmarkDecoder(b *testing.B) {
 		}
 	}
 }
+
+// Buffered tells whether bytes after the frame just returned were read:
+// none after the last complete frame, some when the next has begun.
+func TestBuffered(t *testing.T) {
+	stream := Append(nil, 0, CmdData, []byte("one"))
+	stream = append(stream, Append(nil, 0, CmdData, []byte("two"))...)
+	d := NewDecoder(bytes.NewReader(append(stream, FEND, 0x00, 'x')), 0)
+	for i, want := range []int{len(stream)/2 + 3, 3} {
+		if _, err := d.Next(); err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Buffered(); got != want {
+			t.Fatalf("after frame %d: Buffered %d, want %d", i, got, want)
+		}
+	}
+}
