@@ -15,7 +15,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 		r.Scenario, r.Seed, time.Duration(r.DurationS*float64(time.Second)), r.Start.Format(time.RFC3339),
 		len(r.Satellites), len(r.Stations), r.Passes, r.Scenes, r.Events, r.Wall.S)
 	s, b := r.Metrics, r.Baseline
-	row := func(name, a, c string) { fmt.Fprintf(w, "  %-32s %16s %16s\n", name, a, c) }
+	row := func(name, a, c string) { fmt.Fprintf(w, "  %-32s %18s %18s\n", name, a, c) }
 	row("", "Skysieve", "baseline")
 	row("", "--------", "--------")
 	row("data reduction", pct(s.DataReduction), pct(b.DataReduction))
