@@ -103,9 +103,11 @@
 // repeat: the service persists a reserved high-water mark in the store
 // before using numbers below it and restarts from it. The uplink
 // anti-replay window moves only on report frames whose MAC verifies; its
-// top is persisted before the report is acted on and restored at start,
-// so a report recorded before a restart is rejected after it, and a
-// forged frame (bad MAC) at any sequence number blocks nothing.
+// top is persisted (at the first such report, then at most a minute
+// apart, and when the service stops) and restored at start, so a report
+// recorded before a restart is rejected after it, except genuine ones of
+// the last minute before a crash, and a forged frame (bad MAC) at any
+// sequence number blocks nothing.
 //
 // Telemetry. A housekeeping packet (Stats as JSON, APID 0x102) goes down
 // at each contact's start and every HousekeepingEvery during it, or less

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/skysieve/skysieve/downlink/link"
 	"github.com/skysieve/skysieve/downlink/linkkeys"
@@ -81,18 +82,31 @@ func (s *Service) setupLink() error {
 	return nil
 }
 
+// uplinkPersistEvery is the most service time between two writes of the
+// uplink anti-replay top while reports keep moving it. One write (a
+// store sync) per report would cost a sync every few seconds of every
+// contact; this way a restart can re-accept, if an attacker recorded and
+// replays them, only genuine reports of the last minute: their ACKs are
+// true and their NAK counts at worst stale.
+const uplinkPersistEvery = time.Minute
+
 // persistUplinkTop records the uplink anti-replay window's top after a
-// verified report moved it. It runs on the uplink loop, before the report
-// is acted on, so no report is obeyed that a restart would accept again.
-func (s *Service) persistUplinkTop() error {
+// verified report moved it: at once the first time, then at most every
+// uplinkPersistEvery, or whenever force is set (the loop ends). It runs on
+// the uplink loop before the report is acted on.
+func (s *Service) persistUplinkTop(force bool) error {
 	top := s.sender.UplinkReplayTop()
 	if top <= s.uplinkTop {
+		return nil
+	}
+	now := s.clock.Now()
+	if !force && !s.uplinkSavedAt.IsZero() && now.Sub(s.uplinkSavedAt) < uplinkPersistEvery {
 		return nil
 	}
 	if err := s.store.SetMeta(metaUplinkTop, binary.BigEndian.AppendUint64(nil, top)); err != nil {
 		return fmt.Errorf("flight: persist uplink anti-replay state: %w", err)
 	}
-	s.uplinkTop = top
+	s.uplinkTop, s.uplinkSavedAt = top, now
 	return nil
 }
 

@@ -806,6 +806,11 @@ func (s *Service) complete(ref link.ItemRef) {
 // uplinkLoop reads uplink frames, verifies them and hands the reports to
 // the radio loop.
 func (s *Service) uplinkLoop(ctx context.Context) error {
+	defer func() {
+		if err := s.persistUplinkTop(true); err != nil {
+			s.log.Error("uplink anti-replay state not saved", "err", err)
+		}
+	}()
 	buf := make([]byte, 4096)
 	for {
 		n, err := s.radio.ReadFrame(ctx, buf)
@@ -821,7 +826,7 @@ func (s *Service) uplinkLoop(ctx context.Context) error {
 			s.log.Debug("uplink frame rejected", "err", err)
 			continue
 		}
-		if err := s.persistUplinkTop(); err != nil {
+		if err := s.persistUplinkTop(false); err != nil {
 			// Not acted on: a restart would take the same frame again.
 			s.log.Error("uplink report dropped", "err", err)
 			continue

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/skysieve/skysieve/downlink/clock"
 	"github.com/skysieve/skysieve/downlink/link"
@@ -62,8 +63,10 @@ type Service struct {
 	partial     *reportParts
 	seqReserved uint64
 	closeOnce   sync.Once
-	// uplinkTop is the persisted uplink anti-replay top (uplink loop).
-	uplinkTop uint64
+	// uplinkTop is the persisted uplink anti-replay top, written at
+	// uplinkSavedAt (uplink loop).
+	uplinkTop     uint64
+	uplinkSavedAt time.Time
 	// ackWarn rate-limits the log line for refused ACKs (radio loop).
 	ackWarn logLimiter
 

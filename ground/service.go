@@ -663,6 +663,7 @@ func (s *Service) processBatch(batch []rxFrame) error {
 		station string
 		res     link.Result
 		err     error
+		dups    int
 	}
 	var counts []counted
 	var completed int
@@ -681,7 +682,9 @@ func (s *Service) processBatch(batch []rxFrame) error {
 			res, err := s.rx.Receive(f.data, f.station)
 			// Counted once the transaction commits: a frame counts as
 			// received only when its symbols are durable.
-			counts = append(counts, counted{f.station, res, err})
+			// res.Symbols is the receiver's scratch, overwritten by the next
+			// frame: its duplicates are counted now.
+			counts = append(counts, counted{f.station, res, err, duplicates(res)})
 			if res.Verified && f.reply != nil {
 				// Reports follow the spacecraft's verified frames only; set
 				// before the contact is noted, so its first report has a
@@ -745,7 +748,7 @@ func (s *Service) processBatch(batch []rxFrame) error {
 	// Counted last, so a caller that sees a frame counted also sees the
 	// log pruned of what the frame's symbols evicted.
 	for _, c := range counts {
-		s.countFrame(c.station, c.res, c.err)
+		s.countFrame(c.station, c.res, c.err, c.dups)
 	}
 	for _, n := range notices {
 		s.pub.notify(n.ref, n.wall)
@@ -893,8 +896,20 @@ func (s *Service) enqueueTx(tx *bolt.Tx, k link.Kind, id link.ItemID, data []byt
 	return e.Ref(), nil
 }
 
-// countFrame updates the per-station, per-VC counters for one frame.
-func (s *Service) countFrame(station string, res link.Result, err error) {
+// duplicates counts the symbols of a frame that were not new.
+func duplicates(res link.Result) int {
+	n := 0
+	for _, sym := range res.Symbols {
+		if sym.Outcome != reassembly.Accepted {
+			n++
+		}
+	}
+	return n
+}
+
+// countFrame updates the per-station, per-VC counters for one frame with
+// dups duplicate symbols.
+func (s *Service) countFrame(station string, res link.Result, err error, dups int) {
 	reason := ResultGood
 	switch {
 	case err == nil:
@@ -908,12 +923,6 @@ func (s *Service) countFrame(station string, res link.Result, err error) {
 		reason = ResultCRC
 	default:
 		reason = ResultMalformed
-	}
-	dups := 0
-	for _, sym := range res.Symbols {
-		if sym.Outcome != reassembly.Accepted {
-			dups++
-		}
 	}
 	s.warnRejected(station, reason, err)
 	vc := res.VC
