@@ -287,8 +287,8 @@ func (r *run) idle() bool {
 }
 
 // nextStep picks the next clock time: the next capture, sample or pass
-// boundary; inside a busy pass also the next pending timer, at most
-// MaxStep ahead. Outside passes sleepers are jumped over (they fire late,
+// boundary; inside a busy pass also the next sleeper's deadline or
+// delivery, at least MinStep and at most MaxStep ahead. Outside passes sleepers are jumped over (they fire late,
 // at the jump), which is what lets a day run in a minute.
 func (r *run) nextStep(now, nextSample, end time.Time) time.Time {
 	next := end

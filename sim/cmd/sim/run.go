@@ -116,7 +116,7 @@ to run.`,
 	f.IntVar(&threads, "threads", 2, "ONNX Runtime intra-op threads")
 	f.BoolVar(&processes, "processes", false, "run bin/flight and bin/ground as processes on the wall clock, this process as the channel (sim/procs)")
 	f.BoolVar(&kill, "kill", true, "with --processes: SIGKILL flight in the first contact and ground in the second, and restart them")
-	f.DurationVar(&quiet, "quiet", 0, "wall time without activity that counts as settled between clock steps (default 500µs)")
+	f.DurationVar(&quiet, "quiet", 0, "wall time the services must stay at rest after each simulated event before the next (default 500µs): a margin for work the driver cannot see; a longer one costs only wall time")
 	return cmd
 }
 
