@@ -398,7 +398,10 @@ func (r *Report) mapSVG() string {
 			col = "#000"
 		}
 		x, y := px(d.LonDeg), py(d.LatDeg)
-		fmt.Fprintf(&b, `<path d="M%.1f %.1f l4 4 m-4 0 l4 -4" stroke="%s" stroke-width="1.2"/>`, x-2, y-2, col)
+		// A white halo keeps the cross visible on its event's circle, which
+		// is filled with the same colour.
+		fmt.Fprintf(&b, `<path class="det" d="M%.1f %.1f l4 4 m-4 0 l4 -4" stroke="#fff" stroke-width="3.2"/>`, x-2, y-2)
+		fmt.Fprintf(&b, `<path class="det" d="M%.1f %.1f l4 4 m-4 0 l4 -4" stroke="%s" stroke-width="1.4"/>`, x-2, y-2, col)
 	}
 	leg := []struct{ name, col string }{{"fire", classColour["fire"]}, {"flood", classColour["flood"]}, {"vessel", classColour["vessel"]}}
 	x := 10.0

@@ -147,6 +147,14 @@ func TestWriteHTML(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	// Each detection's cross is drawn on a white halo, so a matched one
+	// stays visible on its event's circle of the same colour.
+	if n, want := strings.Count(s, `class="det"`), 2*len(r.Plot.Detections); n != want {
+		t.Errorf("%d detection strokes on the map, want %d (halo and cross each)", n, want)
+	}
+	if !strings.Contains(s, `stroke="#fff" stroke-width="3.2"`) {
+		t.Error("detections drawn without their halo")
+	}
 	if strings.Contains(s, "NaN") || strings.Contains(s, "Inf") {
 		t.Error("page holds NaN or Inf coordinates")
 	}
