@@ -16,7 +16,7 @@ FUZZTIME ?= 60s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 SHELL    := /bin/bash
-.PHONY: all build ort landsat model run test test-go test-race test-arm64 flight-arm64 arm64-deps \
+.PHONY: all build ort landsat model model-seg model-deps model-cross run test test-go test-race test-arm64 flight-arm64 arm64-deps \
         fuzz fuzz-short soak bench lint clean
 
 all: build
@@ -36,6 +36,46 @@ build: ort
 # Rebuild the default triage model from its recorded seed (trained in Go).
 model: ort
 	$(GO) run ./triage/cmd/triage build-model -o testdata/model/triage.onnx
+
+# Rebuild the candidate per-pixel triage model (contract v2,
+# testdata/model/triage-seg.onnx; not yet the default: see
+# testdata/model/README.md) from its seeds: `triage dump-train` cuts
+# training and validation patches from both scene generators (synth's
+# MixWide and scenery; held-out seeds for validation), then PyTorch
+# (Debian's python3-torch and python3-onnx) trains and exports it.
+# Validation reports go to out/train/*.json. `make model-cross` trains one
+# model per generator and scores each on both (train on A, test on B and
+# the reverse).
+SEG_PY    := /usr/bin/python3 triage/train/train_seg.py
+SEG_DATA  := out/train
+SEG_STEPS ?= 3000
+SEG_CROSS_STEPS ?= 800
+SEG_SEED  ?= 1
+SEG_VAL   := synth=$(SEG_DATA)/synth-val.bin scenery=$(SEG_DATA)/scenery-val.bin
+
+model-deps:
+	@./.ci/deps.sh python3-torch:/usr/lib/python3/dist-packages/torch python3-onnx:/usr/lib/python3/dist-packages/onnx
+
+$(SEG_DATA)/%-train.bin:
+	@mkdir -p $(SEG_DATA)
+	$(GO) run ./triage/cmd/triage dump-train --gen $* --seed 1001 --count 4000 --patch 64 --out $@
+
+$(SEG_DATA)/%-val.bin:
+	@mkdir -p $(SEG_DATA)
+	$(GO) run ./triage/cmd/triage dump-train --gen $* --seed 9001 --count 800 --patch 64 --out $@
+
+SEG_FILES := $(SEG_DATA)/synth-train.bin $(SEG_DATA)/scenery-train.bin $(SEG_DATA)/synth-val.bin $(SEG_DATA)/scenery-val.bin
+
+model-seg: model-deps $(SEG_FILES)
+	$(SEG_PY) --train $(SEG_DATA)/synth-train.bin $(SEG_DATA)/scenery-train.bin --val $(SEG_VAL) \
+		--generators synth,scenery --seed $(SEG_SEED) --steps $(SEG_STEPS) --model-version seg-4 \
+		--out testdata/model/triage-seg.onnx --report $(SEG_DATA)/seg-report.json
+
+model-cross: model-deps $(SEG_FILES)
+	$(SEG_PY) --train $(SEG_DATA)/synth-train.bin --val $(SEG_VAL) --generators synth --seed $(SEG_SEED) \
+		--steps $(SEG_CROSS_STEPS) --model-version seg-4-synth --out $(SEG_DATA)/seg-synth.onnx --report $(SEG_DATA)/seg-synth-report.json
+	$(SEG_PY) --train $(SEG_DATA)/scenery-train.bin --val $(SEG_VAL) --generators scenery --seed $(SEG_SEED) \
+		--steps $(SEG_CROSS_STEPS) --model-version seg-4-scenery --out $(SEG_DATA)/seg-scenery.onnx --report $(SEG_DATA)/seg-scenery-report.json
 
 arm64-deps:
 	@./.ci/deps.sh gcc-aarch64-linux-gnu:aarch64-linux-gnu-gcc qemu-user:qemu-aarch64 util-linux:unshare

@@ -70,10 +70,27 @@ type EvalReport struct {
 // was a third of the target).
 const DefaultEvalScenes = 200
 
-// Evaluate draws scenes held-out scenes from synth.MixEval with seed, runs
-// the whole pipeline on each (the scene's own reference water layer), and
+// Generator draws scene i of the set seed, with its per-pixel ground truth
+// and tile labels on the model's tile grid.
+type Generator func(seed uint64, i int) (*scene.Scene, *synth.Truth)
+
+// SynthEval draws triage/synth's MixEval, the set the default model was
+// calibrated on.
+func SynthEval(seed uint64, i int) (*scene.Scene, *synth.Truth) {
+	return synth.Generate(synth.RandomSpec(synth.MixEval, seed, i))
+}
+
+// Evaluate draws held-out scenes from synth.MixEval with seed, runs the
+// whole pipeline on each (the scene's own reference water layer), and
 // scores the decisions against the ground truth.
 func Evaluate(ctx context.Context, t *Triage, seed uint64, scenes int) (*EvalReport, error) {
+	return EvaluateWith(ctx, t, SynthEval, seed, scenes)
+}
+
+// EvaluateWith is Evaluate on scenes drawn by gen: triage/scenery, an
+// independently designed generator the model never saw, measures how far
+// the model's figures carry to scenes made differently.
+func EvaluateWith(ctx context.Context, t *Triage, gen Generator, seed uint64, scenes int) (*EvalReport, error) {
 	if ts, ok := t.model.Meta[MetaTrainSeed]; ok && ts == strconv.FormatUint(seed, 10) {
 		return nil, fmt.Errorf("%w (%d): pick another", ErrTrainingSeed, seed)
 	}
@@ -93,7 +110,10 @@ func Evaluate(ctx context.Context, t *Triage, seed uint64, scenes int) (*EvalRep
 		var jobs []SceneJob
 		var truths []*synth.Truth
 		for i := i0; i < min(i0+evalChunk, scenes); i++ {
-			s, truth := synth.Generate(synth.RandomSpec(synth.MixEval, seed, i))
+			s, truth := gen(seed, i)
+			if truth.TileSize != ts {
+				return nil, fmt.Errorf("triage eval: scene %d labels %d-pixel tiles, the model cuts %d", i, truth.TileSize, ts)
+			}
 			jobs, truths = append(jobs, SceneJob{Scene: s, Water: truth}), append(truths, truth)
 		}
 		start := time.Now()

@@ -12,6 +12,8 @@ import (
 
 	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/triage"
+	"github.com/skysieve/skysieve/triage/scene"
+	"github.com/skysieve/skysieve/triage/scenery"
 	"github.com/skysieve/skysieve/triage/synth"
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -77,6 +79,35 @@ func checkTargets(t *testing.T, rep *triage.EvalReport) {
 	}
 	if rep.ModelBytes > 5<<20 {
 		t.Errorf("model %d bytes > 5 MB", rep.ModelBytes)
+	}
+}
+
+// TestEvaluateWithScenery scores scenes of the second, independently
+// designed generator: every tile is scored once, and a generator whose
+// truth is labelled on another tile grid is refused.
+func TestEvaluateWithScenery(t *testing.T) {
+	tr := newTriage(t, nil)
+	const seed, scenes = 6107, 2
+	t.Logf("seed %d", seed)
+	rep, err := triage.EvaluateWith(context.Background(), tr, scenery.Random, seed, scenes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int
+	for i := range scenes {
+		_, truth := scenery.Random(seed, i)
+		want += len(truth.Tiles)
+	}
+	if rep.Tiles != want || want == 0 {
+		t.Fatalf("scored %d tiles, want %d", rep.Tiles, want)
+	}
+	coarse := func(seed uint64, i int) (*scene.Scene, *synth.Truth) {
+		s, truth := scenery.Random(seed, i)
+		truth.TileSize *= 2
+		return s, truth
+	}
+	if _, err := triage.EvaluateWith(context.Background(), tr, coarse, seed, 1); err == nil {
+		t.Fatal("a truth on a 64-pixel grid was scored against 32-pixel tiles")
 	}
 }
 

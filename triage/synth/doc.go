@@ -12,12 +12,19 @@
 // (bright hulls with wakes).
 //
 // Generate(spec) is a pure function of the Spec. Truth holds per-pixel
-// layers (cloud opacity, water on the day, the reference water layer of
-// permanent water, fire, vessel, hard-case flags) and per-tile labels from
-// one rule set (Truth.Label) shared by the trainer and the eval. A Truth is
-// also the reference water layer of its scene (Truth.WaterFraction), so
-// that flood means water where the reference says land.
+// layers (cloud opacity, cloud shadow, water on the day, the reference
+// water layer of permanent water, fire, vessel, hard-case flags) and
+// per-tile labels from one rule set (Truth.Label) shared by the trainer and
+// the eval. Truth.PixelClasses maps the layers to the per-pixel classes of
+// model contract v2 (ClassNames). A Truth is also the reference water layer
+// of its scene (Truth.WaterFraction), so that flood means water where the
+// reference says land. Other generators (triage/scenery) fill the same
+// Truth and call Truth.LabelTiles.
 //
 // RandomSpec draws scenes from a named Mix: MixEval (about 3% actionable
-// tiles, much cloud, hard cases) or MixTrain (dense events).
+// tiles, much cloud, hard cases), MixTrain (dense events: the tile
+// model's training set) or MixWide (MixTrain over a wider distribution:
+// GSDs of 10–60 m, several cloud morphologies, haze, whitecaps, turbid
+// water, wet soil, calibration gain, noise, striping; the per-pixel
+// model's training set).
 package synth

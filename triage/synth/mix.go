@@ -2,6 +2,7 @@ package synth
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -14,8 +15,16 @@ const (
 	// much cloud, and the hard cases (small fires, thin cloud over water,
 	// sun glint, vessels near the coast, burn scars).
 	MixEval Mix = iota
-	// MixTrain is dense with events and hard cases, for training.
+	// MixTrain is dense with events and hard cases, for training the tile
+	// model (triage/train's Go trainer draws exactly these scenes, so the
+	// default model rebuilds byte for byte).
 	MixTrain
+	// MixWide is MixTrain made wider, for the per-pixel model: GSDs of
+	// 10–60 m, cumulus fields and stratus decks with sharp or soft edges,
+	// streaked cirrus, haze, whitecaps, clear and turbid water, wet soil,
+	// calibration gain within ±10%, more or less sensor noise, detector
+	// striping.
+	MixWide
 )
 
 // RandomSpec returns scene number i of the mix drawn from seed. Different
@@ -41,7 +50,7 @@ func RandomSpec(m Mix, seed uint64, i int) Spec {
 	}
 	s.BurnScars = rng.IntN(3)
 	switch m {
-	case MixTrain:
+	case MixTrain, MixWide:
 		s.CloudCover = 0.6 * rng.Float64()
 		s.RandomFires = 3 + rng.IntN(8)
 		s.RandomFloods = rng.IntN(3)
@@ -49,6 +58,9 @@ func RandomSpec(m Mix, seed uint64, i int) Spec {
 			s.RandomVessels = 4 + rng.IntN(10)
 		}
 		s.BurnScars += rng.IntN(3)
+		if m == MixWide {
+			widen(rng, &s)
+		}
 	default:
 		s.CloudCover = 0.9 * rng.Float64()
 		s.RandomFires = rng.IntN(13)
@@ -60,4 +72,35 @@ func RandomSpec(m Mix, seed uint64, i int) Spec {
 		}
 	}
 	return s
+}
+
+// widen draws the MixTrain-only variations of a spec.
+func widen(rng *rand.Rand, s *Spec) {
+	u := rng.Float64
+	s.GSD = 10 * math.Pow(6, u())
+	switch c := u(); {
+	case c < 0.3:
+		s.CloudCellPx = 10 + 20*u() // cumulus field
+	case c < 0.5:
+		s.CloudCellPx = 150 + 100*u() // stratus deck
+	}
+	s.CloudEdge = 0.02 + 0.38*u()*u()
+	if u() < 0.5 {
+		s.CirrusStreak = 3 + 6*u()
+	}
+	if u() < 0.4 {
+		s.Haze = 0.7 * u()
+	}
+	if s.OceanFraction > 0 && u() < 0.5 {
+		s.Whitecaps = 0.003 * u()
+	}
+	s.Turbidity = u() * u()
+	if u() < 0.4 {
+		s.WetSoil = 0.05 + 0.2*u()
+	}
+	s.Gain = 0.9 + 0.2*u()
+	s.NoiseScale = 0.5 + 2*u()
+	if u() < 0.3 {
+		s.Striping = 0.01 * u()
+	}
 }

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"math"
 	"math/rand/v2"
 )
 
@@ -91,4 +92,24 @@ func quantileAbove(f []float32, frac float64) float32 {
 		}
 	}
 	return lo
+}
+
+// streakField fills out (w×h) with fractal noise stretched by stretch along
+// a random direction: the streaks of cirrus drawn out by high winds.
+func streakField(rng *rand.Rand, w, h int, cellPx, stretch float64, out []float32) {
+	d := int(math.Ceil(math.Hypot(float64(w), float64(h)))) + 2
+	base := make([]float32, d*d)
+	noiseField(rng, d, d, cellPx, 4, base)
+	ang := rng.Float64() * math.Pi
+	c, s := math.Cos(ang), math.Sin(ang)
+	cx, cy, half := float64(w)/2, float64(h)/2, float64(d)/2
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			dx, dy := float64(x)-cx, float64(y)-cy
+			u := (dx*c+dy*s)/stretch + half
+			v := -dx*s + dy*c + half
+			ix, iy := min(max(int(u), 0), d-1), min(max(int(v), 0), d-1)
+			out[y*w+x] = base[iy*d+ix]
+		}
+	}
 }

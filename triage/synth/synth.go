@@ -49,6 +49,37 @@ type Spec struct {
 	// random suitable places (fires and floods on land, vessels at sea,
 	// some near the coast) with random sizes, small fires included.
 	RandomFires, RandomFloods, RandomVessels int
+
+	// The fields below widen the distribution; their zero values draw
+	// scenes exactly as before they existed.
+
+	// GSD is the ground sample distance in metres (30 when zero). It
+	// scales the pixel size of the default Geo and the size in pixels of
+	// everything drawn: land cover, coasts, clouds, shadows and events.
+	GSD float64
+	// CloudCellPx is the largest cell of the opaque cloud field in pixels
+	// at 30 m (80 when zero): 10–30 draws cumulus fields, 150–250 stratus
+	// decks.
+	CloudCellPx float64
+	// CloudEdge is the width of opaque cloud edges in noise units (0.12
+	// when zero): 0.02 is sharp, 0.4 soft.
+	CloudEdge float64
+	// CirrusStreak stretches thin cloud along a random wind direction by
+	// this factor (none when ≤ 1).
+	CirrusStreak float64
+	// Haze 0..1 adds aerosol path reflectance and takes surface contrast
+	// away; it is not cloud in the truth.
+	Haze float64
+	// Whitecaps is the fraction of open-sea pixels with breaking-wave foam.
+	Whitecaps float64
+	// Turbidity 0..1 loads all water, lakes and open sea too, with sediment.
+	Turbidity float64
+	// WetSoil is the fraction of land that is wet, dark soil.
+	WetSoil float64
+	// Gain is the calibration gain applied to every band (1 when zero);
+	// NoiseScale multiplies the sensor noise (1 when zero); Striping is
+	// the spread of per-column (detector) gain.
+	Gain, NoiseScale, Striping float64
 }
 
 // Event is one ground-truth event drawn into a scene.
@@ -88,6 +119,7 @@ var (
 		{0.030, 0.060, 0.040, 0.300, 0.180, 0.080},
 	}
 	surfLaterite = [6]float32{0.100, 0.140, 0.240, 0.320, 0.460, 0.420}
+	surfWetSoil  = [6]float32{0.050, 0.070, 0.090, 0.150, 0.170, 0.120}
 	surfBurnScar = [6]float32{0.030, 0.040, 0.050, 0.080, 0.160, 0.150}
 	surfOcean    = [6]float32{0.030, 0.030, 0.014, 0.005, 0.002, 0.001}
 	surfCoastal  = [6]float32{0.040, 0.055, 0.040, 0.012, 0.004, 0.002}
@@ -98,6 +130,8 @@ var (
 	// pathRefl is the atmosphere's own reflectance (Rayleigh and aerosol
 	// path radiance), strongest in the blue.
 	pathRefl = [6]float32{0.060, 0.035, 0.020, 0.008, 0.002, 0.001}
+	// hazeRefl is the extra path reflectance of thick aerosol haze.
+	hazeRefl = [6]float32{0.100, 0.080, 0.060, 0.040, 0.015, 0.008}
 	// cloudRefl is a thick water cloud: bright and white in the visible and
 	// NIR, darker in the SWIR where water absorbs.
 	cloudRefl = [6]float32{0.640, 0.640, 0.630, 0.610, 0.420, 0.260}
@@ -138,15 +172,23 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	if ts <= 0 {
 		ts = DefaultTileSize
 	}
+	gsd := spec.GSD
+	if gsd <= 0 {
+		gsd = 30
+	}
+	// f is pixels per 30 m: sizes below are given at 30 m and scaled by it.
+	f := 30 / gsd
 	g := spec.Geo
 	if g == (scene.Geo{}) {
-		g = scene.Geo{EPSG: scene.EPSGWGS84, OriginX: -35.2, OriginY: -7.9, PixelSizeX: 0.00027, PixelSizeY: 0.00027}
+		px := 0.00027 / f
+		g = scene.Geo{EPSG: scene.EPSGWGS84, OriginX: -35.2, OriginY: -7.9, PixelSizeX: px, PixelSizeY: px}
 	}
 	rng := rand.New(rand.NewPCG(spec.Seed, 0x5c5e5e5e))
 	n := w * h
 	tr := &Truth{
 		Width: w, Height: h, TileSize: ts,
 		Cloud:       make([]float32, n),
+		Shadow:      make([]float32, n),
 		Water:       make([]bool, n),
 		RefWater:    make([]bool, n),
 		Fire:        make([]bool, n),
@@ -161,7 +203,7 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	// Sea: a tilted plane plus noise, thresholded to the wanted fraction.
 	if spec.OceanFraction > 0 {
 		theta := rng.Float64() * 2 * math.Pi
-		noiseField(rng, w, h, 96, 5, tmp)
+		noiseField(rng, w, h, 96*f, 5, tmp)
 		cx, cy, inv := float64(w)/2, float64(h)/2, 1/float64(max(w, h))
 		for y := 0; y < h; y++ {
 			for x := 0; x < w; x++ {
@@ -180,7 +222,7 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 		}
 	}
 	if spec.LakeFraction > 0 {
-		noiseField(rng, w, h, 20, 3, tmp)
+		noiseField(rng, w, h, 20*f, 3, tmp)
 		thr := quantileAbove(tmp, spec.LakeFraction)
 		for i, v := range tmp {
 			if v > thr {
@@ -192,8 +234,8 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	// Land cover: moisture and development fields pick the kind, fine
 	// texture varies brightness within it.
 	moist := make([]float32, n)
-	noiseField(rng, w, h, 64, 3, moist)
-	noiseField(rng, w, h, 48, 3, tmp)
+	noiseField(rng, w, h, 64*f, 3, moist)
+	noiseField(rng, w, h, 48*f, 3, tmp)
 	biome := float32(rng.Float64()*0.8 - 0.4)
 	roofP := 0.04 + 0.06*rng.Float64()
 	soil := mix(surfSoil, surfLaterite, float32(rng.Float64()))
@@ -220,7 +262,7 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 		}
 		surf[i] = s
 	}
-	noiseField(rng, w, h, 5, 2, tmp)
+	noiseField(rng, w, h, max(1, 5*f), 2, tmp)
 	for i := range surf {
 		f := 1 + 0.15*tmp[i]
 		for b := range surf[i] {
@@ -229,7 +271,7 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	}
 	for k := 0; k < spec.BurnScars; k++ {
 		cx, cy := rng.Float64()*float64(w), rng.Float64()*float64(h)
-		r := 4 + rng.Float64()*14
+		r := (4 + rng.Float64()*14) * f
 		paintDisc(w, h, cx, cy, r, rng, func(i int, cover float32) {
 			if !tr.RefWater[i] {
 				surf[i] = mix(surf[i], surfBurnScar, cover)
@@ -242,9 +284,20 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	for k, n := 0, rng.IntN(10); k < n; k++ {
 		cx, cy := rng.Float64()*float64(w), rng.Float64()*float64(h)
 		bare := mix(surfSoil, surfLaterite, float32(rng.Float64()))
-		paintDisc(w, h, cx, cy, 1.5+rng.Float64()*7, rng, func(i int, cover float32) {
+		paintDisc(w, h, cx, cy, (1.5+rng.Float64()*7)*f, rng, func(i int, cover float32) {
 			surf[i] = mix(surf[i], bare, cover)
 		})
+	}
+
+	if spec.WetSoil > 0 {
+		wet := make([]float32, n)
+		noiseField(rng, w, h, 30*f, 3, wet)
+		thr := quantileAbove(wet, spec.WetSoil)
+		for i, v := range wet {
+			if v > thr {
+				surf[i] = mix(surf[i], surfWetSoil, 0.6+4*(v-thr))
+			}
+		}
 	}
 
 	// Beaches: a ragged strip of sand on the land side of the coast.
@@ -260,6 +313,11 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 
 	// Permanent water; coastal water carries a scene-wide sediment load.
 	turbid := mix(surfCoastal, surfTurbid, float32(rng.Float64()))
+	lake, ocean := surfLake, surfOcean
+	if spec.Turbidity > 0 {
+		lake = mix(surfLake, surfTurbid, float32(spec.Turbidity))
+		ocean = mix(surfOcean, turbid, 0.6*float32(spec.Turbidity))
+	}
 	coastBand := float32(0.03 + 0.08*rng.Float64())
 	surfW := float32(0.003 + 0.006*rng.Float64())
 	surfFoam := float32(0.4 * rng.Float64())
@@ -270,9 +328,9 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 		tr.Water[i] = true
 		switch {
 		case coast[i] <= 0:
-			surf[i] = surfLake
+			surf[i] = lake
 		case coast[i] < coastBand:
-			surf[i] = mix(turbid, surfOcean, coast[i]/coastBand)
+			surf[i] = mix(turbid, ocean, coast[i]/coastBand)
 			if coast[i] < surfW {
 				// Breaking waves: white foam, dim beyond the visible.
 				f := surfFoam * (1 - coast[i]/surfW) * clamp01(0.5+tmp[i]) // foam lines, not speckle
@@ -281,13 +339,21 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 				}
 			}
 		default:
-			surf[i] = surfOcean
+			surf[i] = ocean
+			if spec.Whitecaps > 0 && rng.Float64() < spec.Whitecaps {
+				// A breaking crest: sub-pixel foam, bright only in the visible.
+				fo := float32(0.1 + 0.4*rng.Float64())
+				for b := range surf[i] {
+					surf[i][b] += fo * foamShape[b]
+				}
+				tr.Hard[i] |= HardGlint
+			}
 		}
 	}
 
 	emit := make(map[int][3]float32) // fire emission per pixel: NIR, SWIR-1, SWIR-2
 	add := make(map[int][6]float32)  // additive bright targets (vessel wakes)
-	events := append(append([]Event(nil), spec.Events...), randomEvents(rng, spec, tr, coast)...)
+	events := append(append([]Event(nil), spec.Events...), randomEvents(rng, spec, tr, coast, f)...)
 	for _, ev := range events {
 		cx, cy := ev.Col, ev.Row
 		if ev.AtLonLat {
@@ -314,14 +380,25 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	// Clouds: opaque cloud from a thresholded field with soft edges, thin
 	// cirrus from another, shadows cast by the opaque part.
 	if spec.CloudCover > 0 {
-		noiseField(rng, w, h, 80, 5, tmp)
+		cell, edge := 80.0, float32(0.12)
+		if spec.CloudCellPx > 0 {
+			cell = spec.CloudCellPx
+		}
+		if spec.CloudEdge > 0 {
+			edge = float32(spec.CloudEdge)
+		}
+		noiseField(rng, w, h, cell*f, 5, tmp)
 		thr := quantileAbove(tmp, spec.CloudCover)
 		for i, v := range tmp {
-			tr.Cloud[i] = smooth(clamp01((v-thr)/0.12 + 0.5))
+			tr.Cloud[i] = smooth(clamp01((v-thr)/edge + 0.5))
 		}
 	}
 	if spec.ThinCloud > 0 {
-		noiseField(rng, w, h, 60, 4, tmp)
+		if spec.CirrusStreak > 1 {
+			streakField(rng, w, h, 60*f, spec.CirrusStreak, tmp)
+		} else {
+			noiseField(rng, w, h, 60*f, 4, tmp)
+		}
 		thr := quantileAbove(tmp, spec.ThinCloud)
 		top := 0.1 + 0.35*float32(rng.Float64())
 		for i, v := range tmp {
@@ -337,14 +414,17 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	}
 	if spec.CloudCover > 0 {
 		dx, dy := 6+rng.IntN(12), 4+rng.IntN(10)
+		dx, dy = int(float64(dx)*f), int(float64(dy)*f)
 		for y := dy; y < h; y++ {
 			for x := dx; x < w; x++ {
-				shadow[y*w+x] = 1 - 0.55*tr.Cloud[(y-dy)*w+x-dx]
+				a := tr.Cloud[(y-dy)*w+x-dx]
+				tr.Shadow[y*w+x] = a
+				shadow[y*w+x] = 1 - 0.55*a
 			}
 		}
 	}
 	if spec.Glint > 0 {
-		noiseField(rng, w, h, 24, 4, tmp)
+		noiseField(rng, w, h, 24*f, 4, tmp)
 		for i, water := range tr.Water {
 			if !water {
 				continue
@@ -365,23 +445,50 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 	for b := range data {
 		data[b] = make([]float32, n)
 	}
+	gain, noise := float32(1), float32(1)
+	if spec.Gain > 0 {
+		gain = float32(spec.Gain)
+	}
+	if spec.NoiseScale > 0 {
+		noise = float32(spec.NoiseScale)
+	}
+	path, contrast := pathRefl, float32(1)
+	if spec.Haze > 0 {
+		contrast = 1 - 0.3*float32(spec.Haze)
+		for b := range path {
+			path[b] += float32(spec.Haze) * hazeRefl[b]
+		}
+	}
+	var stripes [6][]float32
+	if spec.Striping > 0 {
+		for b := range stripes {
+			stripes[b] = make([]float32, w)
+			for x := range stripes[b] {
+				stripes[b][x] = 1 + float32(spec.Striping*rng.NormFloat64())
+			}
+		}
+	}
 	for i := 0; i < n; i++ {
 		a := tr.Cloud[i]
 		if tr.Water[i] && a > 0.05 && a < 0.5 {
 			tr.Hard[i] |= HardThinCloudWater
 		}
-		clear := (1 - a) * shadow[i]
+		clear := (1 - a) * shadow[i] * contrast
 		var e [3]float32
 		if v, ok := emit[i]; ok {
 			e = v
 		}
 		ad := add[i]
 		for b := 0; b < 6; b++ {
-			v := pathRefl[b] + (surf[i][b]+ad[b])*clear + a*cloudRefl[b]
+			v := path[b] + (surf[i][b]+ad[b])*clear + a*cloudRefl[b]
 			if b >= 3 {
 				v += e[b-3] * (1 - a)
 			}
-			v += float32(rng.NormFloat64()) * noiseSigma[b]
+			v *= gain
+			if stripes[b] != nil {
+				v *= stripes[b][i%w]
+			}
+			v += float32(rng.NormFloat64()) * noiseSigma[b] * noise
 			v = min(max(v, 0), saturation)
 			data[b][i] = v
 		}
@@ -396,7 +503,7 @@ func Generate(spec Spec) (*scene.Scene, *Truth) {
 		Data:        data,
 		Geo:         g,
 	}
-	tr.labelGrid()
+	tr.LabelTiles()
 	return s, tr
 }
 
@@ -420,7 +527,7 @@ func townPixel(rng *rand.Rand) [6]float32 {
 }
 
 // randomEvents places spec's random events on the water layer drawn so far.
-func randomEvents(rng *rand.Rand, spec Spec, tr *Truth, coast []float32) []Event {
+func randomEvents(rng *rand.Rand, spec Spec, tr *Truth, coast []float32, f float64) []Event {
 	w, h := tr.Width, tr.Height
 	place := func(want func(i int) bool) (float64, float64, bool) {
 		for try := 0; try < 400; try++ {
@@ -434,7 +541,7 @@ func randomEvents(rng *rand.Rand, spec Spec, tr *Truth, coast []float32) []Event
 	land := func(i int) bool { return !tr.RefWater[i] }
 	var out []Event
 	for k := 0; k < spec.RandomFires; k++ {
-		r := 1 + 3*rng.Float64()
+		r := (1 + 3*rng.Float64()) * f
 		if rng.Float64() < 0.45 {
 			r = 0.25 + 0.7*rng.Float64()
 		}
@@ -444,7 +551,7 @@ func randomEvents(rng *rand.Rand, spec Spec, tr *Truth, coast []float32) []Event
 	}
 	for k := 0; k < spec.RandomFloods; k++ {
 		if x, y, ok := place(land); ok {
-			out = append(out, Event{Class: record.ClassFlood, Col: x, Row: y, SizePx: 14 + 30*rng.Float64()})
+			out = append(out, Event{Class: record.ClassFlood, Col: x, Row: y, SizePx: (14 + 30*rng.Float64()) * f})
 		}
 	}
 	for k := 0; k < spec.RandomVessels; k++ {
@@ -453,7 +560,7 @@ func randomEvents(rng *rand.Rand, spec Spec, tr *Truth, coast []float32) []Event
 			sea = func(i int) bool { return coast[i] > 0.002 && coast[i] < 0.03 }
 		}
 		if x, y, ok := place(sea); ok {
-			out = append(out, Event{Class: record.ClassVessel, Col: x, Row: y, SizePx: 1.5 + 7.5*rng.Float64(), HeadingDeg: 360 * rng.Float64()})
+			out = append(out, Event{Class: record.ClassVessel, Col: x, Row: y, SizePx: max(1.5, (1.5+7.5*rng.Float64())*f), HeadingDeg: 360 * rng.Float64()})
 		}
 	}
 	return out

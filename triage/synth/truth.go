@@ -44,6 +44,10 @@ type Truth struct {
 	Width, Height, TileSize int
 	// Cloud is each pixel's cloud opacity, 0..1.
 	Cloud []float32
+	// Shadow is the opacity, 0..1, of the cloud between each pixel and the
+	// sun: the part of the direct sunlight it blocks. A pixel is in cloud
+	// shadow (ClassShadow) from ShadowMin, when it is not itself cloud.
+	Shadow []float32
 	// Water is water on the day: sea, lakes and floods.
 	Water []bool
 	// RefWater is the reference water layer: permanent water only (sea and
@@ -182,7 +186,10 @@ func (t *Truth) vesselCentreIn(x0, y0, w, h int) bool {
 	return false
 }
 
-func (t *Truth) labelGrid() {
+// LabelTiles fills Cols, Rows and Tiles from the per-pixel layers and
+// Events by EvalRules. Generate calls it; another generator filling a Truth
+// calls it last, so its tiles are labelled exactly as synth's.
+func (t *Truth) LabelTiles() {
 	t.Cols, t.Rows = t.Width/t.TileSize, t.Height/t.TileSize
 	t.Tiles = make([]TileTruth, 0, t.Cols*t.Rows)
 	for r := 0; r < t.Rows; r++ {

@@ -13,6 +13,7 @@ import (
 	"github.com/skysieve/skysieve/downlink/record"
 	"github.com/skysieve/skysieve/triage"
 	"github.com/skysieve/skysieve/triage/scene"
+	"github.com/skysieve/skysieve/triage/scenery"
 	"github.com/spf13/cobra"
 )
 
@@ -39,11 +40,17 @@ func (f *modelFlags) config(logOut io.Writer) triage.Config {
 	return c
 }
 
+// evalGenerators are the scene generators eval draws from.
+var evalGenerators = map[string]triage.Generator{
+	"synth":   triage.SynthEval,
+	"scenery": scenery.Random,
+}
+
 func init() {
 	var f modelFlags
 	var seed uint64
 	var scenes int
-	var out string
+	var out, gen string
 	eval := &cobra.Command{
 		Use:   "eval",
 		Short: "Score the model on a held-out synthetic set drawn from --seed; write the figures as JSON",
@@ -62,7 +69,11 @@ func init() {
 				return err
 			}
 			defer t.Close()
-			rep, err := triage.Evaluate(context.Background(), t, seed, scenes)
+			g, ok := evalGenerators[gen]
+			if !ok {
+				return fmt.Errorf("eval: --gen %q: want synth or scenery", gen)
+			}
+			rep, err := triage.EvaluateWith(context.Background(), t, g, seed, scenes)
 			if err != nil {
 				return err
 			}
@@ -88,6 +99,7 @@ func init() {
 	f.add(eval)
 	eval.Flags().Uint64Var(&seed, "seed", 0, "seed of the held-out set (required; never the training seed)")
 	eval.Flags().IntVar(&scenes, "scenes", triage.DefaultEvalScenes, "scenes to draw (512×512 pixels, 256 tiles each)")
+	eval.Flags().StringVar(&gen, "gen", "synth", "scene generator: synth (MixEval, what the model was calibrated on) or scenery (independently designed, never seen in training)")
 	eval.Flags().StringVar(&out, "json", "", "write the report here (default stdout)")
 	root.AddCommand(eval)
 
