@@ -23,7 +23,7 @@ var ErrConfig = errors.New("ground: invalid configuration")
 type UDPStation struct {
 	// Station names the station in counters, logs and published records.
 	Station string
-	// Listen is the local address, e.g. "127.0.0.1:7700" (port 0: any).
+	// Listen is the local address, e.g. "127.0.0.1:7400" (port 0: any).
 	Listen string
 	// Uplink is where reports for this station go. Empty: back to the
 	// address the station's latest frame that passed MAC verification
@@ -125,14 +125,19 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// DefaultUDPListen is the default station's address: flight's default
+// radio peer, so both services connect out of the box on one machine.
+const DefaultUDPListen = "127.0.0.1:7400"
+
 // DefaultConfig runs out of the box once a key file is named (or
 // InsecureDevKeys set): data in ./ground-data, one UDP station "local" on
-// 127.0.0.1:7700, embedded NATS on a random loopback port, metrics on
-// 127.0.0.1:9465, reports every 5 s, the default link.
+// DefaultUDPListen (reports go back to the frames' sender), embedded NATS
+// on a random loopback port, metrics on 127.0.0.1:9465, reports every
+// 5 s, the default link.
 func DefaultConfig() Config {
 	return Config{
 		DataDir:        "ground-data",
-		UDP:            []UDPStation{{Station: "local", Listen: "127.0.0.1:7700"}},
+		UDP:            []UDPStation{{Station: "local", Listen: DefaultUDPListen}},
 		NATSListen:     "127.0.0.1:0",
 		NATSReplicas:   1,
 		Link:           link.DefaultConfig(),

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -568,7 +569,7 @@ func (s *Service) Run(ctx context.Context) error {
 		srv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(s.httpL) }()
 	}
-	s.log.Info("ground service ready", "nats", settings.RedactURL(b.URL()), "udp", len(s.udp), "kiss", len(s.kiss),
+	s.log.Info("ground service ready", "nats", settings.RedactURL(b.URL()), "stations", s.stationAddrs(),
 		"outbox", s.ob.Len(), "data_dir", s.cfg.DataDir)
 	close(s.ready)
 
@@ -958,4 +959,17 @@ func (s *Service) countFrame(station string, res link.Result, err error, dups in
 			c.Missed += uint64(res.Gap)
 		}
 	})
+}
+
+// stationAddrs names each station with its transport and bound address,
+// "local=udp:127.0.0.1:7400 mast=kiss:0.0.0.0:8001", for the ready line.
+func (s *Service) stationAddrs() string {
+	var parts []string
+	for _, r := range s.udp {
+		parts = append(parts, r.station+"=udp:"+r.conn.LocalAddr().String())
+	}
+	for _, r := range s.kiss {
+		parts = append(parts, r.st.Station+"=kiss:"+r.ln.Addr().String())
+	}
+	return strings.Join(parts, " ")
 }

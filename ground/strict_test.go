@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,8 @@ func TestConfigStrict(t *testing.T) {
 }
 
 // Ground refuses to start without a private key file unless told to in so
-// many words; the flag shows in a warning and on the ready line.
+// many words; the flag shows in a warning and on the ready line, which
+// also names each station's bound address.
 func TestGroundKeyPolicy(t *testing.T) {
 	dir := t.TempDir()
 	open := filepath.Join(dir, "open.keys")
@@ -122,7 +124,8 @@ func TestGroundKeyPolicy(t *testing.T) {
 			var warned, ready bool
 			for _, line := range strings.Split(logs.String(), "\n") {
 				warned = warned || strings.Contains(line, "level=WARN") && strings.Contains(line, "--insecure-dev-keys")
-				ready = ready || strings.Contains(line, "ground service ready") && strings.Contains(line, "insecure_dev_keys=true")
+				ready = ready || strings.Contains(line, "ground service ready") && strings.Contains(line, "insecure_dev_keys=true") &&
+					regexp.MustCompile(`stations="alpha=udp:127\.0\.0\.1:[1-9][0-9]*"`).MatchString(line)
 			}
 			if !warned || !ready {
 				t.Fatalf("warning %v, ready line flagged %v; logs:\n%s", warned, ready, logs.String())

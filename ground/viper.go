@@ -52,7 +52,7 @@ func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 	fs.Bool(linkkeys.InsecureFlag, false, "allow the public development link keys (no key file, or testdata/flight/dev.keys)")
 	fs.StringArray("nats-reader", nil, "read-only user of the embedded NATS server: user:password (repeatable)")
 	fs.Int("outbox-max-attempts", d.OutboxMaxAttempts, "publishes an outbox entry may fail before it goes to the dead letters")
-	fs.StringArray("udp", nil, "UDP station: name=host:port[,uplink=host:port] (repeatable)")
+	fs.StringArray("udp", nil, "UDP station: name=host:port[,uplink=host:port] (repeatable; default local="+DefaultUDPListen+", flight's default peer)")
 	fs.StringArray("kiss", nil, "KISS-over-TCP station: name=host:port[,sync=true][,max_conns=4][,idle_timeout=30s] (repeatable)")
 	fs.String("nats-url", "", "external NATS server or cluster (empty: embedded server)")
 	fs.String("nats-listen", d.NATSListen, "embedded NATS client listener")
