@@ -80,6 +80,10 @@ type Config struct {
 	// NATSListen is the embedded server's client listener on loopback
 	// (port 0 = random; Service.NATSURL tells the bound URL).
 	NATSListen string
+	// NATSListenFallback: when NATSListen's port is taken, listen on a
+	// free port instead, with a WARN line (the default, so a second
+	// ground or a local nats-server on 4222 does not stop ground).
+	NATSListenFallback bool
 	// NATSCAFile, NATSCertFile and NATSKeyFile configure TLS to an
 	// external server (CA to trust; client certificate and key).
 	NATSCAFile, NATSCertFile, NATSKeyFile string
@@ -129,22 +133,27 @@ type Config struct {
 // radio peer, so both services connect out of the box on one machine.
 const DefaultUDPListen = "127.0.0.1:7400"
 
+// DefaultNATSListen is the embedded NATS server's default listener: the
+// port a nats CLI user expects.
+const DefaultNATSListen = "127.0.0.1:4222"
+
 // DefaultConfig runs out of the box once a key file is named (or
 // InsecureDevKeys set): data in ./ground-data, one UDP station "local" on
 // DefaultUDPListen (reports go back to the frames' sender), embedded NATS
-// on a random loopback port, metrics on 127.0.0.1:9465, reports every
+// on DefaultNATSListen (a free port if that is taken), metrics on 127.0.0.1:9465, reports every
 // 5 s, the default link.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:        "ground-data",
-		UDP:            []UDPStation{{Station: "local", Listen: DefaultUDPListen}},
-		NATSListen:     "127.0.0.1:0",
-		NATSReplicas:   1,
-		Link:           link.DefaultConfig(),
-		MetricsAddr:    "127.0.0.1:9465",
-		ReportInterval: 5 * time.Second,
-		ContactIdle:    30 * time.Second,
-		CAPSender:      "ground@skysieve.invalid",
+		DataDir:            "ground-data",
+		UDP:                []UDPStation{{Station: "local", Listen: DefaultUDPListen}},
+		NATSListen:         DefaultNATSListen,
+		NATSListenFallback: true,
+		NATSReplicas:       1,
+		Link:               link.DefaultConfig(),
+		MetricsAddr:        "127.0.0.1:9465",
+		ReportInterval:     5 * time.Second,
+		ContactIdle:        30 * time.Second,
+		CAPSender:          "ground@skysieve.invalid",
 
 		OutboxMaxAttempts: 10,
 	}

@@ -522,7 +522,7 @@ func (s *Service) Run(ctx context.Context) error {
 		readers[i] = bus.Reader{User: r.User, Password: r.Password}
 	}
 	b, err := bus.Open(ctx, bus.Config{
-		URL: s.cfg.NATSURL, Listen: s.cfg.NATSListen, StoreDir: filepath.Join(s.cfg.DataDir, "nats"),
+		URL: s.cfg.NATSURL, Listen: s.cfg.NATSListen, ListenFallback: s.cfg.NATSListenFallback, StoreDir: filepath.Join(s.cfg.DataDir, "nats"),
 		AuthFile:  filepath.Join(s.cfg.DataDir, NATSAuthFile),
 		TLSCAFile: s.cfg.NATSCAFile, TLSCertFile: s.cfg.NATSCertFile, TLSKeyFile: s.cfg.NATSKeyFile,
 		CredsFile: s.cfg.NATSCredsFile, NKeySeedFile: s.cfg.NATSNKeyFile, Replicas: s.cfg.NATSReplicas,
@@ -574,6 +574,10 @@ func (s *Service) Run(ctx context.Context) error {
 	close(s.ready)
 
 	<-ctx.Done()
+	s.log.Info("ground service stopping", "reason", context.Cause(ctx))
+	// A clean stop removes nats.url, which tells a `ground watch` that
+	// lost its connection that ground stopped rather than crashed.
+	_ = os.Remove(filepath.Join(s.cfg.DataDir, "nats.url"))
 	// Stop the sockets so receivers return, then wait for everyone.
 	for _, r := range s.udp {
 		r.conn.Close()

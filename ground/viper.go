@@ -16,19 +16,20 @@ import (
 // Configuration keys (YAML file, SKYSIEVE_<KEY> with dots as underscores
 // in the environment, and the flags named beside them).
 const (
-	KeyDataDir        = "data_dir"         // --data-dir
-	KeyKeyFile        = "key_file"         // --key-file
-	KeyUDP            = "udp"              // --udp station=host:port[,uplink=host:port]
-	KeyKISS           = "kiss"             // --kiss station=host:port[,sync=true][,max_conns=N][,idle_timeout=D]
-	KeyNATSURL        = "nats.url"         // --nats-url
-	KeyNATSListen     = "nats.listen"      // --nats-listen
-	KeyNATSCA         = "nats.tls.ca"      // --nats-ca
-	KeyNATSCert       = "nats.tls.cert"    // --nats-cert
-	KeyNATSKey        = "nats.tls.key"     // --nats-key
-	KeyNATSCreds      = "nats.creds"       // --nats-creds
-	KeyNATSNKey       = "nats.nkey"        // --nats-nkey
-	KeyNATSReplicas   = "nats.replicas"    // --nats-replicas
-	KeyFrameBytes     = "link.frame_bytes" // --frame-bytes
+	KeyDataDir        = "data_dir"             // --data-dir
+	KeyKeyFile        = "key_file"             // --key-file
+	KeyUDP            = "udp"                  // --udp station=host:port[,uplink=host:port]
+	KeyKISS           = "kiss"                 // --kiss station=host:port[,sync=true][,max_conns=N][,idle_timeout=D]
+	KeyNATSURL        = "nats.url"             // --nats-url
+	KeyNATSListen     = "nats.listen"          // --nats-listen
+	KeyNATSFallback   = "nats.listen_fallback" // --nats-listen-fallback
+	KeyNATSCA         = "nats.tls.ca"          // --nats-ca
+	KeyNATSCert       = "nats.tls.cert"        // --nats-cert
+	KeyNATSKey        = "nats.tls.key"         // --nats-key
+	KeyNATSCreds      = "nats.creds"           // --nats-creds
+	KeyNATSNKey       = "nats.nkey"            // --nats-nkey
+	KeyNATSReplicas   = "nats.replicas"        // --nats-replicas
+	KeyFrameBytes     = "link.frame_bytes"     // --frame-bytes
 	KeySpacecraftID   = "link.spacecraft_id"
 	KeyDownlinkSPI    = "link.downlink_spi"
 	KeyUplinkSPI      = "link.uplink_spi"
@@ -56,6 +57,7 @@ func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 	fs.StringArray("kiss", nil, "KISS-over-TCP station: name=host:port[,sync=true][,max_conns=4][,idle_timeout=30s] (repeatable)")
 	fs.String("nats-url", "", "external NATS server or cluster (empty: embedded server)")
 	fs.String("nats-listen", d.NATSListen, "embedded NATS client listener")
+	fs.Bool("nats-listen-fallback", d.NATSListenFallback, "if the --nats-listen port is taken, listen on a free port (logged) instead of failing")
 	fs.String("nats-ca", "", "CA file for TLS to an external NATS server")
 	fs.String("nats-cert", "", "client certificate for TLS to NATS")
 	fs.String("nats-key", "", "client key for TLS to NATS")
@@ -69,7 +71,7 @@ func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 	fs.String("log-level", "info", "log level: debug, info, warn, error")
 	for key, flag := range map[string]string{
 		KeyDataDir: "data-dir", KeyKeyFile: "key-file", KeyUDP: "udp", KeyKISS: "kiss",
-		KeyNATSURL: "nats-url", KeyNATSListen: "nats-listen", KeyNATSCA: "nats-ca", KeyNATSCert: "nats-cert",
+		KeyNATSURL: "nats-url", KeyNATSListen: "nats-listen", KeyNATSFallback: "nats-listen-fallback", KeyNATSCA: "nats-ca", KeyNATSCert: "nats-cert",
 		KeyNATSKey: "nats-key", KeyNATSCreds: "nats-creds", KeyNATSNKey: "nats-nkey", KeyNATSReplicas: "nats-replicas",
 		KeyFrameBytes: "frame-bytes", KeyMetricsAddr: "metrics-addr", KeyReportInterval: "report-interval",
 		KeyContactIdle: "contact-idle", KeyLogLevel: "log-level", KeyInsecureDevKeys: linkkeys.InsecureFlag,
@@ -87,6 +89,7 @@ func NewViper() *viper.Viper {
 	v.SetDefault(KeyDataDir, d.DataDir)
 	v.SetDefault(KeyKeyFile, "")
 	v.SetDefault(KeyNATSListen, d.NATSListen)
+	v.SetDefault(KeyNATSFallback, d.NATSListenFallback)
 	v.SetDefault(KeyNATSReplicas, d.NATSReplicas)
 	v.SetDefault(KeyFrameBytes, d.Link.FrameBytes)
 	v.SetDefault(KeySpacecraftID, d.Link.SpacecraftID)
@@ -116,6 +119,7 @@ var schema = settings.NewSchema(
 	settings.Field[Config]{Key: KeyKISS, Set: setKISS},
 	settings.Field[Config]{Key: KeyNATSURL, Set: settings.String(func(c *Config) *string { return &c.NATSURL }), Secret: true},
 	settings.Field[Config]{Key: KeyNATSListen, Set: settings.String(func(c *Config) *string { return &c.NATSListen })},
+	settings.Field[Config]{Key: KeyNATSFallback, Set: settings.Bool(func(c *Config) *bool { return &c.NATSListenFallback })},
 	settings.Field[Config]{Key: KeyNATSCA, Set: settings.String(func(c *Config) *string { return &c.NATSCAFile })},
 	settings.Field[Config]{Key: KeyNATSCert, Set: settings.String(func(c *Config) *string { return &c.NATSCertFile })},
 	settings.Field[Config]{Key: KeyNATSKey, Set: settings.String(func(c *Config) *string { return &c.NATSKeyFile })},

@@ -37,6 +37,9 @@ type WatchConfig struct {
 	// Max stops after that many printed detections (0 = run until ctx
 	// ends).
 	Max int
+	// Status receives a start line and the reason watch stopped (the
+	// command gives stderr, so stdout holds only detections); nil: none.
+	Status io.Writer
 }
 
 // ParseBBox parses "minLon,minLat,maxLon,maxLat".
@@ -59,9 +62,19 @@ func ParseBBox(s string) (*[4]float64, error) {
 
 // Watch runs a durable pull consumer on the detections stream and prints
 // each detection that matches the filters as it arrives, acknowledging it.
+//
+// A clean server shutdown (the server says so, or, found through DataDir,
+// ground removed nats.url) ends Watch with nil; a crashed server is
+// waited for, as the connection reconnects.
 func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
+	status := cfg.Status
+	if status == nil {
+		status = io.Discard
+	}
+	urlFile := ""
 	if cfg.Bus.URL == "" {
-		b, err := os.ReadFile(filepath.Join(cfg.DataDir, "nats.url"))
+		urlFile = filepath.Join(cfg.DataDir, "nats.url")
+		b, err := os.ReadFile(urlFile)
 		if err != nil {
 			return fmt.Errorf("%w: no --nats-url and no running ground in %s: %v", ErrConfig, cfg.DataDir, err)
 		}
@@ -108,14 +121,39 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("ground watch: consumer %s on %s: %w", cfg.Durable, filter, err)
 	}
+	fmt.Fprintf(status, "watching %s on %s (durable consumer %s)\n", filter, nc.ConnectedUrlRedacted(), cfg.Durable)
+	// groundStopped: the connection is down and ground removed nats.url.
+	groundStopped := func() bool {
+		if urlFile == "" || nc.IsConnected() {
+			return false
+		}
+		_, err := os.Stat(urlFile)
+		return errors.Is(err, os.ErrNotExist)
+	}
 	printed := 0
 	for ctx.Err() == nil {
+		if groundStopped() {
+			fmt.Fprintf(status, "ground stopped (%s removed); watch ends\n", urlFile)
+			return nil
+		}
 		batch, err := cons.Fetch(100, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			if errors.Is(err, jetstream.ErrNoMessages) {
+				continue
+			}
+			if errors.Is(err, jetstream.ErrServerShutdown) {
+				fmt.Fprintln(status, "NATS server shut down (ground stopped); watch ends")
+				return nil
+			}
+			if !nc.IsConnected() {
+				// Reconnecting (or ground stopped: checked above).
+				select {
+				case <-ctx.Done():
+				case <-time.After(200 * time.Millisecond):
+				}
 				continue
 			}
 			return fmt.Errorf("ground watch: %w", err)
@@ -142,7 +180,10 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 				return nil
 			}
 		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
+		if err := batch.Error(); errors.Is(err, jetstream.ErrServerShutdown) {
+			fmt.Fprintln(status, "NATS server shut down (ground stopped); watch ends")
+			return nil
+		} else if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil && nc.IsConnected() {
 			return fmt.Errorf("ground watch: %w", err)
 		}
 	}

@@ -92,6 +92,10 @@ func watchCmd() *cobra.Command {
 			if cfg.Bus.URL == "" {
 				cfg.Bus.URL = os.Getenv("SKYSIEVE_NATS_URL")
 			}
+			if d := os.Getenv("SKYSIEVE_DATA_DIR"); d != "" && !cmd.Flags().Changed("data-dir") {
+				cfg.DataDir = d
+			}
+			cfg.Status = os.Stderr
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return ground.Watch(ctx, cfg, os.Stdout)
@@ -103,7 +107,7 @@ func watchCmd() *cobra.Command {
 	f.StringVar(&cfg.Durable, "durable", "watch", "durable consumer name (resumes where it left off)")
 	f.BoolVar(&cfg.JSON, "json", false, "print each GeoJSON Feature as a JSON line")
 	f.IntVar(&cfg.Max, "max", 0, "exit after this many detections (0: run until interrupted)")
-	f.StringVar(&cfg.DataDir, "data-dir", ground.DefaultConfig().DataDir, "ground data dir, to find its embedded NATS server when --nats-url is not given")
+	f.StringVar(&cfg.DataDir, "data-dir", ground.DefaultConfig().DataDir, "ground data dir (default: $SKYSIEVE_DATA_DIR, as for ground run), to find its embedded NATS server when --nats-url is not given")
 	f.StringVar(&cfg.Bus.URL, "nats-url", "", "NATS server URL (default: $SKYSIEVE_NATS_URL, else the local ground's embedded server)")
 	f.StringVar(&cfg.Bus.TLSCAFile, "nats-ca", "", "CA file for TLS")
 	f.StringVar(&cfg.Bus.TLSCertFile, "nats-cert", "", "client certificate for TLS")
