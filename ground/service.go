@@ -574,7 +574,6 @@ func (s *Service) Run(ctx context.Context) error {
 	close(s.ready)
 
 	<-ctx.Done()
-	s.log.Info("ground service stopping", "reason", context.Cause(ctx))
 	// A clean stop removes nats.url, which tells a `ground watch` that
 	// lost its connection that ground stopped rather than crashed.
 	_ = os.Remove(filepath.Join(s.cfg.DataDir, "nats.url"))

@@ -48,6 +48,8 @@ func TestConfigStrict(t *testing.T) {
 		{"spacecraft id over 10 bits", "link:\n  spacecraft_id: 2000\n", "link.spacecraft_id = 2000"},
 		{"outbox attempts", "outbox:\n  max_attempts: 0\n", "outbox.max_attempts = 0"},
 		{"insecure flag not a bool", "insecure_dev_keys: yes please\n", "insecure_dev_keys = yes please"},
+		{"log format", "log:\n  format: xml\n", "log.format = xml: want text or json"},
+		{"listen fallback not a bool", "nats:\n  listen_fallback: sometimes\n", "nats.listen_fallback = sometimes"},
 		{"reader field", "nats:\n  readers:\n    - {user: r, pasword: hunter2hunter2}\n", "unknown key nats.readers[0].pasword; did you mean nats.readers[0].password?"},
 		{"reader password short", "nats:\n  readers:\n    - {user: r, password: hunter2}\n", "nats.readers[0].password = [redacted]"},
 	}

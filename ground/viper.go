@@ -2,12 +2,14 @@ package ground
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/skysieve/skysieve/downlink/linkkeys"
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -38,7 +40,8 @@ const (
 	KeyContactIdle    = "contact_idle"    // --contact-idle
 	KeyCAPSender      = "cap_sender"
 	KeyMaxReassembly  = "max_reassembly_bytes"
-	KeyLogLevel       = "log.level" // --log-level
+	KeyLogLevel       = logsetup.LevelKey  // --log-level
+	KeyLogFormat      = logsetup.FormatKey // --log-format text|json
 
 	KeyInsecureDevKeys   = "insecure_dev_keys"   // --insecure-dev-keys
 	KeyNATSReaders       = "nats.readers"        // --nats-reader user:password (repeatable)
@@ -68,13 +71,13 @@ func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 	fs.String("metrics-addr", d.MetricsAddr, "address for /metrics, /livez, /readyz (empty: off)")
 	fs.Duration("report-interval", d.ReportInterval, "ACK/NAK report period during a contact")
 	fs.Duration("contact-idle", d.ContactIdle, "a contact ends after this long without frames")
-	fs.String("log-level", "info", "log level: debug, info, warn, error")
+	logsetup.AddFlags(fs)
 	for key, flag := range map[string]string{
 		KeyDataDir: "data-dir", KeyKeyFile: "key-file", KeyUDP: "udp", KeyKISS: "kiss",
 		KeyNATSURL: "nats-url", KeyNATSListen: "nats-listen", KeyNATSFallback: "nats-listen-fallback", KeyNATSCA: "nats-ca", KeyNATSCert: "nats-cert",
 		KeyNATSKey: "nats-key", KeyNATSCreds: "nats-creds", KeyNATSNKey: "nats-nkey", KeyNATSReplicas: "nats-replicas",
 		KeyFrameBytes: "frame-bytes", KeyMetricsAddr: "metrics-addr", KeyReportInterval: "report-interval",
-		KeyContactIdle: "contact-idle", KeyLogLevel: "log-level", KeyInsecureDevKeys: linkkeys.InsecureFlag,
+		KeyContactIdle: "contact-idle", KeyLogLevel: logsetup.LevelFlag, KeyLogFormat: logsetup.FormatFlag, KeyInsecureDevKeys: linkkeys.InsecureFlag,
 		KeyNATSReaders: "nats-reader", KeyOutboxMaxAttempts: "outbox-max-attempts",
 	} {
 		_ = v.BindPFlag(key, fs.Lookup(flag))
@@ -101,6 +104,7 @@ func NewViper() *viper.Viper {
 	v.SetDefault(KeyCAPSender, d.CAPSender)
 	v.SetDefault(KeyMaxReassembly, 0)
 	v.SetDefault(KeyLogLevel, "info")
+	v.SetDefault(KeyLogFormat, "text")
 	v.SetDefault(KeyOutboxMaxAttempts, d.OutboxMaxAttempts)
 	schema.BindEnv(v, "SKYSIEVE")
 	v.AutomaticEnv()
@@ -142,9 +146,18 @@ var schema = settings.NewSchema(
 		if err != nil {
 			return err
 		}
-		var l slog.Level
-		if err := l.UnmarshalText([]byte(s)); err != nil {
+		if _, err := logsetup.ParseLevel(s); err != nil {
 			return fmt.Errorf("want debug, info, warn or error")
+		}
+		return nil
+	}},
+	settings.Field[Config]{Key: KeyLogFormat, Set: func(_ *Config, v any) error {
+		s, err := settings.ToString(v)
+		if err != nil {
+			return err
+		}
+		if logsetup.CheckFormat(s) != nil {
+			return fmt.Errorf("want text or json")
 		}
 		return nil
 	}},
@@ -276,6 +289,18 @@ func setReaders(c *Config, raw any) error {
 		c.NATSReaders = append(c.NATSReaders, r)
 	}
 	return nil
+}
+
+// Logger is the logger log.level and log.format ask for, on w.
+func Logger(v *viper.Viper, w io.Writer) (*slog.Logger, error) {
+	if _, err := LogLevel(v); err != nil {
+		return nil, err
+	}
+	log, err := logsetup.New(w, v.GetString(KeyLogLevel), v.GetString(KeyLogFormat))
+	if err != nil {
+		return nil, settings.Invalid(KeyLogFormat, fmt.Sprintf("%q", v.GetString(KeyLogFormat)), "want text or json")
+	}
+	return log, nil
 }
 
 // LogLevel parses the log.level key.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/spf13/cobra"
 )
 
@@ -19,6 +20,7 @@ var root = &cobra.Command{
 }
 
 func main() {
+	logsetup.Root(root)
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "flight:", strings.TrimPrefix(err.Error(), "flight: "))
 		os.Exit(1)

@@ -20,11 +20,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/skysieve/skysieve/downlink/linkkeys"
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/skysieve/skysieve/ground"
 	"github.com/spf13/cobra"
@@ -51,7 +50,7 @@ func runCmd() *cobra.Command {
 					return fmt.Errorf("config %s: %w", configFile, err)
 				}
 			}
-			level, err := ground.LogLevel(v)
+			log, err := ground.Logger(v, os.Stderr)
 			if err != nil {
 				return err
 			}
@@ -59,14 +58,14 @@ func runCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			cfg.Logger = log
 			svc, err := ground.New(cfg)
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := logsetup.SignalContext(cmd.Context())
 			defer stop()
-			return svc.Run(ctx)
+			return logsetup.Run(ctx, log, "ground", svc.Run, "data_dir", cfg.DataDir)
 		},
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "YAML configuration file")
@@ -96,8 +95,9 @@ func watchCmd() *cobra.Command {
 				cfg.DataDir = d
 			}
 			cfg.Status = os.Stderr
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := logsetup.SignalContext(cmd.Context())
 			defer stop()
+			cfg.Bus.Logger = slog.Default()
 			return ground.Watch(ctx, cfg, os.Stdout)
 		},
 	}
@@ -154,6 +154,7 @@ func keysCmd() *cobra.Command {
 }
 
 func main() {
+	logsetup.Root(root)
 	root.AddCommand(runCmd(), watchCmd(), keysCmd())
 	if err := root.Execute(); err != nil {
 		if errors.Is(err, context.Canceled) {

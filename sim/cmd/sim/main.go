@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/spf13/cobra"
 )
 
@@ -18,6 +19,7 @@ var root = &cobra.Command{
 }
 
 func main() {
+	logsetup.Root(root)
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "sim:", err)
 		os.Exit(1)

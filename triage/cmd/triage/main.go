@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/spf13/cobra"
 )
 
@@ -17,6 +18,7 @@ var root = &cobra.Command{
 }
 
 func main() {
+	logsetup.Root(root)
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "triage:", err)
 		os.Exit(1)
