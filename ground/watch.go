@@ -82,7 +82,7 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 		if cfg.Bus.User == "" {
 			creds, err := bus.ReadCredentials(filepath.Join(cfg.DataDir, NATSAuthFile))
 			if err != nil {
-				return fmt.Errorf("ground watch: the embedded server's credentials: %w", err)
+				return fmt.Errorf("watch: the embedded server's credentials: %w", err)
 			}
 			cfg.Bus.User, cfg.Bus.Password = creds.User, creds.Password
 		}
@@ -119,7 +119,7 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 	})
 	cancel()
 	if err != nil {
-		return fmt.Errorf("ground watch: consumer %s on %s: %w", cfg.Durable, filter, err)
+		return fmt.Errorf("watch: consumer %s on %s: %w", cfg.Durable, filter, err)
 	}
 	fmt.Fprintf(status, "watching %s on %s (durable consumer %s)\n", filter, nc.ConnectedUrlRedacted(), cfg.Durable)
 	// groundStopped: the connection is down and ground removed nats.url.
@@ -156,7 +156,7 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 				}
 				continue
 			}
-			return fmt.Errorf("ground watch: %w", err)
+			return fmt.Errorf("watch: %w", err)
 		}
 		for msg := range batch.Messages() {
 			var f feed.Feature
@@ -174,7 +174,7 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 				printed++
 			}
 			if err := msg.DoubleAck(ctx); err != nil && ctx.Err() == nil {
-				return fmt.Errorf("ground watch: ack: %w", err)
+				return fmt.Errorf("watch: ack: %w", err)
 			}
 			if cfg.Max > 0 && printed >= cfg.Max {
 				return nil
@@ -184,7 +184,7 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 			fmt.Fprintln(status, "NATS server shut down (ground stopped); watch ends")
 			return nil
 		} else if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil && nc.IsConnected() {
-			return fmt.Errorf("ground watch: %w", err)
+			return fmt.Errorf("watch: %w", err)
 		}
 	}
 	return nil

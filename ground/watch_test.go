@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -97,7 +98,8 @@ func TestWatchAndMetrics(t *testing.T) {
 		return strings.Contains(m, `skysieve_ground_consumer_pending{consumer="watch"} 0`) &&
 			strings.Contains(m, `skysieve_ground_consumer_pending{consumer="laggard"} 3`) &&
 			strings.Contains(m, "skysieve_ground_capture_to_publish_seconds_count 3") &&
-			strings.Contains(m, `skysieve_ground_frames_total{result="good",station="alpha",vc="0"} 3`)
+			strings.Contains(m, `skysieve_ground_frames_total{result="good",station="alpha",vc="0"} 3`) &&
+			regexp.MustCompile(`(?m)^skysieve_build_info\{.*service="ground".*\} 1$`).MatchString(m)
 	})
 }
 

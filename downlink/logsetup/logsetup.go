@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -156,4 +157,20 @@ func Root(root *cobra.Command) {
 		}
 		return nil
 	}
+}
+
+// ErrorLine is the line a binary prints for its fatal error: "name: msg",
+// with name's own prefix dropped wherever the wrapping repeated it
+// ("ground: ground: bad" and "ground: x: ground: bad" read
+// "ground: bad" and "ground: x: bad").
+func ErrorLine(name string, err error) string {
+	p := name + ": "
+	msg := strings.TrimPrefix(err.Error(), p)
+	for strings.HasPrefix(msg, p) {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	for strings.Contains(msg, ": "+p) {
+		msg = strings.ReplaceAll(msg, ": "+p, ": ")
+	}
+	return p + msg
 }

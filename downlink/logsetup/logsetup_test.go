@@ -88,3 +88,17 @@ func TestRunError(t *testing.T) {
 		t.Fatalf("logs:\n%s", buf.String())
 	}
 }
+
+func TestErrorLine(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"bad", "ground: bad"},
+		{"ground: bad", "ground: bad"},
+		{"ground: ground: bad", "ground: bad"},
+		{"ground: invalid configuration: ground: ground: bad", "ground: invalid configuration: bad"},
+		{"groundwork: bad", "ground: groundwork: bad"},
+	} {
+		if got := ErrorLine("ground", errors.New(c.in)); got != c.want {
+			t.Errorf("ErrorLine(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -20,8 +20,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 
+	"github.com/skysieve/skysieve/downlink/buildinfo"
 	"github.com/skysieve/skysieve/downlink/linkkeys"
 	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/skysieve/skysieve/downlink/settings"
@@ -155,12 +155,14 @@ func keysCmd() *cobra.Command {
 
 func main() {
 	logsetup.Root(root)
+	root.Version = buildinfo.Read().Line("ground", "")
+	root.SetVersionTemplate("{{.Version}}")
 	root.AddCommand(runCmd(), watchCmd(), keysCmd())
 	if err := root.Execute(); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return
 		}
-		fmt.Fprintln(os.Stderr, "ground:", strings.TrimPrefix(err.Error(), "ground: "))
+		fmt.Fprintln(os.Stderr, logsetup.ErrorLine("ground", err))
 		os.Exit(1)
 	}
 }
