@@ -31,13 +31,20 @@ type UDPStation struct {
 	Uplink string
 }
 
-// KISSStation is a ground station whose SDR modem serves KISS frames over
-// TCP (as gr-satellites does). The ground listens; the modem connects.
+// KISSStation is a ground station whose SDR modem sends KISS frames over
+// TCP. In server mode (the default) the ground listens and the modem
+// connects; in client mode the ground connects to the modem's KISS server
+// (gr-satellites --kiss_server, Direwolf) and reconnects, with backoff,
+// whenever the connection drops.
 // Each KISS data frame holds one TM frame, or, with Sync set, a chunk of
 // the ASM + randomised byte stream (package downlink/frame).
 type KISSStation struct {
 	Station string
-	Listen  string
+	// Listen is the address to listen on, or in client mode the modem's
+	// address to connect to.
+	Listen string
+	// Mode is KISSServer ("" too) or KISSClient.
+	Mode string
 	// Sync says the KISS payload is a synchronised byte stream (attached
 	// sync markers and CCSDS randomiser) rather than whole frames.
 	Sync bool
@@ -53,6 +60,12 @@ type KISSStation struct {
 	// passes (0: DefaultKISSIdleTimeout).
 	IdleTimeout time.Duration
 }
+
+// KISS station modes.
+const (
+	KISSServer = "server"
+	KISSClient = "client"
+)
 
 // NATSReader is a read-only user of the embedded NATS server.
 type NATSReader struct {
@@ -212,6 +225,15 @@ func (c *Config) Validate() error {
 		}
 		if err := checkAddr(fmt.Sprintf("kiss[%d].listen", i), s.Listen, false); err != nil {
 			return err
+		}
+		switch s.Mode {
+		case "", KISSServer:
+		case KISSClient:
+			if _, port, _ := net.SplitHostPort(s.Listen); port == "0" {
+				return badKey(fmt.Sprintf("kiss[%d].listen", i), s.Listen, "client mode connects to the modem: want its port, not 0")
+			}
+		default:
+			return badKey(fmt.Sprintf("kiss[%d].mode", i), s.Mode, "want server or client")
 		}
 		if s.MaxConns < 0 {
 			return badKey(fmt.Sprintf("kiss[%d].max_conns", i), s.MaxConns, "must be positive (0: the default)")

@@ -449,6 +449,9 @@ func (s *Service) UDPAddr(station string) net.Addr {
 func (s *Service) KISSAddr(station string) net.Addr {
 	for _, r := range s.kiss {
 		if r.st.Station == station {
+			if r.ln == nil {
+				return nil
+			}
 			return r.ln.Addr()
 		}
 	}
@@ -972,6 +975,10 @@ func (s *Service) stationAddrs() string {
 		parts = append(parts, r.station+"=udp:"+r.conn.LocalAddr().String())
 	}
 	for _, r := range s.kiss {
+		if r.ln == nil {
+			parts = append(parts, r.st.Station+"=kiss-client:"+r.st.Listen)
+			continue
+		}
 		parts = append(parts, r.st.Station+"=kiss:"+r.ln.Addr().String())
 	}
 	return strings.Join(parts, " ")

@@ -49,6 +49,8 @@ func TestConfigStrict(t *testing.T) {
 		{"outbox attempts", "outbox:\n  max_attempts: 0\n", "outbox.max_attempts = 0"},
 		{"insecure flag not a bool", "insecure_dev_keys: yes please\n", "insecure_dev_keys = yes please"},
 		{"log format", "log:\n  format: xml\n", "log.format = xml: want text or json"},
+		{"kiss mode", "kiss:\n  - {station: m, listen: 127.0.0.1:8001, mode: passive}\n", "kiss[0].mode = passive: want server or client"},
+		{"kiss client port 0", "kiss:\n  - {station: m, listen: 127.0.0.1:0, mode: client}\n", "kiss[0].listen = 127.0.0.1:0"},
 		{"listen fallback not a bool", "nats:\n  listen_fallback: sometimes\n", "nats.listen_fallback = sometimes"},
 		{"reader field", "nats:\n  readers:\n    - {user: r, pasword: hunter2hunter2}\n", "unknown key nats.readers[0].pasword; did you mean nats.readers[0].password?"},
 		{"reader password short", "nats:\n  readers:\n    - {user: r, password: hunter2}\n", "nats.readers[0].password = [redacted]"},

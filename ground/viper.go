@@ -21,7 +21,7 @@ const (
 	KeyDataDir        = "data_dir"             // --data-dir
 	KeyKeyFile        = "key_file"             // --key-file
 	KeyUDP            = "udp"                  // --udp station=host:port[,uplink=host:port]
-	KeyKISS           = "kiss"                 // --kiss station=host:port[,sync=true][,max_conns=N][,idle_timeout=D]
+	KeyKISS           = "kiss"                 // --kiss station=host:port[,mode=client][,sync=true][,max_conns=N][,idle_timeout=D]
 	KeyNATSURL        = "nats.url"             // --nats-url
 	KeyNATSListen     = "nats.listen"          // --nats-listen
 	KeyNATSFallback   = "nats.listen_fallback" // --nats-listen-fallback
@@ -57,7 +57,7 @@ func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 	fs.StringArray("nats-reader", nil, "read-only user of the embedded NATS server: user:password (repeatable)")
 	fs.Int("outbox-max-attempts", d.OutboxMaxAttempts, "publishes an outbox entry may fail before it goes to the dead letters")
 	fs.StringArray("udp", nil, "UDP station: name=host:port[,uplink=host:port] (repeatable; default local="+DefaultUDPListen+", flight's default peer)")
-	fs.StringArray("kiss", nil, "KISS-over-TCP station: name=host:port[,sync=true][,max_conns=4][,idle_timeout=30s] (repeatable)")
+	fs.StringArray("kiss", nil, "KISS-over-TCP station: name=host:port[,mode=client][,sync=true][,max_conns=4][,idle_timeout=30s] (repeatable; mode=client connects to the modem's KISS server at host:port)")
 	fs.String("nats-url", "", "external NATS server or cluster (empty: embedded server)")
 	fs.String("nats-listen", d.NATSListen, "embedded NATS client listener")
 	fs.Bool("nats-listen-fallback", d.NATSListenFallback, "if the --nats-listen port is taken, listen on a free port (logged) instead of failing")
@@ -209,10 +209,10 @@ func setKISS(c *Config, raw any) error {
 	c.KISS = nil
 	for i, e := range entries {
 		key := fmt.Sprintf("%s[%d]", KeyKISS, i)
-		if err := onlyFields(key, e, "station", "listen", "sync", "max_conns", "idle_timeout"); err != nil {
+		if err := onlyFields(key, e, "station", "listen", "mode", "sync", "max_conns", "idle_timeout"); err != nil {
 			return err
 		}
-		st := KISSStation{Station: e["station"], Listen: e["listen"]}
+		st := KISSStation{Station: e["station"], Listen: e["listen"], Mode: e["mode"]}
 		if v := e["max_conns"]; v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
