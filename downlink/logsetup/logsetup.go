@@ -117,7 +117,7 @@ func SignalContext(ctx context.Context) (_ context.Context, stop func()) {
 	}
 }
 
-// Run logs a start line, runs fn, and logs a stop line with the reason:
+// Run logs a start line, runs fn, and logs an exit line with the reason:
 // the cause of ctx's end (a signal), or fn's error, or "done". It
 // returns fn's error.
 func Run(ctx context.Context, log *slog.Logger, name string, fn func(context.Context) error, attrs ...any) error {
@@ -135,7 +135,7 @@ func Run(ctx context.Context, log *slog.Logger, name string, fn func(context.Con
 	if err != nil {
 		lvl = slog.LevelError
 	}
-	log.Log(context.Background(), lvl, name+" stopped", "reason", reason, "uptime", time.Since(start))
+	log.Log(context.Background(), lvl, name+" exiting", "reason", reason, "uptime", time.Since(start))
 	return err
 }
 

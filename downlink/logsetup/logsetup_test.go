@@ -72,7 +72,7 @@ func TestSignalStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	if !strings.Contains(out, `msg="svc starting" station=alpha`) || !strings.Contains(out, `msg="svc stopped" reason="signal terminated"`) {
+	if !strings.Contains(out, `msg="svc starting" station=alpha`) || !strings.Contains(out, `msg="svc exiting" reason="signal terminated"`) {
 		t.Fatalf("logs:\n%s", out)
 	}
 }
@@ -84,7 +84,7 @@ func TestRunError(t *testing.T) {
 	if err := Run(context.Background(), log, "svc", func(context.Context) error { return boom }); err != boom {
 		t.Fatalf("Run: %v", err)
 	}
-	if !strings.Contains(buf.String(), `"level":"ERROR","msg":"svc stopped","reason":"boom"`) {
+	if !strings.Contains(buf.String(), `"level":"ERROR","msg":"svc exiting","reason":"boom"`) {
 		t.Fatalf("logs:\n%s", buf.String())
 	}
 }
