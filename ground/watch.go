@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/skysieve/skysieve/ground/bus"
 	"github.com/skysieve/skysieve/ground/feed"
@@ -122,9 +123,9 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 		return fmt.Errorf("watch: consumer %s on %s: %w", cfg.Durable, filter, err)
 	}
 	fmt.Fprintf(status, "watching %s on %s (durable consumer %s)\n", filter, nc.ConnectedUrlRedacted(), cfg.Durable)
-	// groundStopped: the connection is down and ground removed nats.url.
-	groundStopped := func() bool {
-		if urlFile == "" || nc.IsConnected() {
+	// urlGone: ground removed nats.url, as it does first on a clean stop.
+	urlGone := func() bool {
+		if urlFile == "" {
 			return false
 		}
 		_, err := os.Stat(urlFile)
@@ -132,7 +133,7 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 	}
 	printed := 0
 	for ctx.Err() == nil {
-		if groundStopped() {
+		if !nc.IsConnected() && urlGone() {
 			fmt.Fprintf(status, "ground stopped (%s removed); watch ends\n", urlFile)
 			return nil
 		}
@@ -148,8 +149,14 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 				fmt.Fprintln(status, "NATS server shut down (ground stopped); watch ends")
 				return nil
 			}
-			if !nc.IsConnected() {
-				// Reconnecting (or ground stopped: checked above).
+			if urlGone() {
+				// A fetch failing while ground stops (no responders, a
+				// closed connection) is the stop, not a fault.
+				fmt.Fprintf(status, "ground stopped (%s removed); watch ends\n", urlFile)
+				return nil
+			}
+			if !nc.IsConnected() || errors.Is(err, nats.ErrNoResponders) {
+				// Reconnecting, or JetStream not answering yet.
 				select {
 				case <-ctx.Done():
 				case <-time.After(200 * time.Millisecond):
