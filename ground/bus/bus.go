@@ -228,6 +228,9 @@ func claimListen(listen string, fallback bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: nats listen %q: %v", ErrConfig, listen, err)
 	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("%w: nats listen %q: port must be 0..65535", ErrConfig, listen)
+	}
 	if port == "0" {
 		return listen, nil
 	}
