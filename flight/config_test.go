@@ -40,6 +40,8 @@ func TestLoadConfigNamesBadKeyAndValue(t *testing.T) {
 		{"store.hard_limit_bytes", -1, "store.hard_limit_bytes = -1"},
 		{"store.max_item_bytes", -5, "store.max_item_bytes = -5"},
 		{"store.urgent_classes", -1, "store.urgent_classes = -1"},
+		{"log.level", "loud", `log.level = loud: log level "loud"`},
+		{"log.format", "xml", `log.format = xml: log format "xml": want text or json`},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {

@@ -57,6 +57,7 @@ func (s *Service) setupContacts() error {
 // simulator's). A contact under way keeps running to its planned end.
 func (s *Service) SetContacts(cs []contact.Contact) {
 	out := make([]plan.Contact, 0, len(cs))
+	names := make(map[time.Time]contactName, len(cs))
 	for i := range cs {
 		pc := planContact(&cs[i])
 		if err := pc.Validate(); err != nil || len(pc.Segments) == 0 {
@@ -64,12 +65,24 @@ func (s *Service) SetContacts(cs []contact.Contact) {
 			continue
 		}
 		out = append(out, pc)
+		names[pc.End] = contactName{satellite: cs[i].Satellite, station: cs[i].Station}
 	}
 	slices.SortFunc(out, func(a, b plan.Contact) int { return a.Start.Compare(b.Start) })
 	s.mu.Lock()
 	s.contacts = out
+	s.contactNames = names
 	s.mu.Unlock()
 	s.wakeRadio()
+}
+
+// contactName is who a contact is between, for the logs.
+type contactName struct{ satellite, station string }
+
+// nameOf names contact c from the plan ("" for an unnamed one).
+func (s *Service) nameOf(c plan.Contact) contactName {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.contactNames[c.End]
 }
 
 func (s *Service) contactList() []plan.Contact {

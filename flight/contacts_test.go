@@ -79,3 +79,30 @@ func TestContactPlanFile(t *testing.T) {
 		t.Fatalf("missing plan file: %v", err)
 	}
 }
+
+// A contact under way, trimmed to start now, is still named by the plan's
+// satellite and station (for the pass start line).
+func TestContactNames(t *testing.T) {
+	aos := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	a, b := lineContact(aos, 5*time.Minute, 2e6, 0.1), lineContact(aos.Add(time.Hour), 5*time.Minute, 2e6, 0.1)
+	a.Satellite, a.Station = "SAT-1", "svalbard"
+	b.Satellite, b.Station = "SAT-1", "troll"
+	s := &Service{log: testLogger(t), wake: make(chan struct{}, 1)}
+	s.SetContacts([]contact.Contact{b, a})
+	for _, c := range []struct {
+		now  time.Time
+		want string
+	}{
+		{aos.Add(-time.Minute), "svalbard"},
+		{aos.Add(2 * time.Minute), "svalbard"},
+		{aos.Add(30 * time.Minute), "troll"},
+	} {
+		pc, ok := s.nextContact(c.now)
+		if !ok {
+			t.Fatalf("no contact at %v", c.now)
+		}
+		if got := s.nameOf(pc); got.station != c.want || got.satellite != "SAT-1" {
+			t.Fatalf("contact at %v named %+v, want %s", c.now, got, c.want)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/skysieve/skysieve/downlink/buildinfo"
+	"github.com/skysieve/skysieve/triage"
 )
 
 // metrics exposes the Stats as Prometheus metrics (skysieve_flight_...),
@@ -23,7 +25,7 @@ type metrics struct {
 
 func newMetrics(s *Service) *metrics {
 	m := &metrics{s: s, reg: prometheus.NewRegistry()}
-	m.reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m, buildinfo.Read().Gauge("flight", triage.ORTVersion), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -118,7 +118,9 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 	p := &pass{name: name, contact: c, items: map[link.ItemRef]*linkItem{}, bundled: map[string]*linkItem{}, due: s.clock.Now(), lastReport: s.clock.Now()}
 	s.setInPass(true)
 	s.stats.passes.Add(1)
-	s.log.Info("pass start", "pass", name, "contact_start", c.Start, "contact_end", c.End, "capacity_bytes", int64(c.CapacityBits()/8))
+	who := s.nameOf(c)
+	s.log.Info("pass start", "pass", name, "spacecraft", who.satellite, "spacecraft_id", s.cfg.Link.SpacecraftID,
+		"station", who.station, "contact_start", c.Start, "contact_end", c.End, "capacity_bytes", int64(c.CapacityBits()/8))
 	before := s.Stats()
 	passStats := func() PassStats {
 		now := s.Stats()
@@ -138,7 +140,7 @@ func (s *Service) runPass(ctx context.Context, c plan.Contact) error {
 		s.lastPass = ps
 		s.mu.Unlock()
 		s.setInPass(false)
-		s.log.Info("pass end", "pass", name, "frames", ps.Frames, "symbols", ps.Symbols, "repair_symbols", ps.RepairSymbols, "acked", ps.Acked)
+		s.log.Info("pass end", "pass", name, "spacecraft", who.satellite, "station", who.station, "frames", ps.Frames, "symbols", ps.Symbols, "repair_symbols", ps.RepairSymbols, "acked", ps.Acked)
 	}()
 	idle := s.cfg.ReplanIdle
 	for ctx.Err() == nil {

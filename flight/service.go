@@ -46,11 +46,14 @@ type Service struct {
 	rename             func(oldpath, newpath string) error
 	putBatch           func(ctx context.Context, items []store.Item) []error
 
-	mu          sync.Mutex
-	contacts    []plan.Contact
-	inPass      bool
-	lastPass    PassStats
-	metricsAddr string
+	mu       sync.Mutex
+	contacts []plan.Contact
+	// contactNames names each planned contact, by its end (a contact
+	// under way is trimmed at its start, never at its end).
+	contactNames map[time.Time]contactName
+	inPass       bool
+	lastPass     PassStats
+	metricsAddr  string
 
 	// Owned by the radio loop goroutine: the reports handed over by the
 	// uplink loop, the ground's last count of symbols needed per item,

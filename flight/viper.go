@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/spf13/viper"
 )
@@ -102,6 +103,21 @@ var configKeys = map[string]func(c *Config, v any) error{
 	"link.idle_vc":                  ranged(func(c *Config) *uint8 { return &c.Link.IdleVC }, 7),
 	"link.uplink_vc":                ranged(func(c *Config) *uint8 { return &c.Link.UplinkVC }, 63),
 	"insecure_dev_keys":             boolean(func(c *Config) *bool { return &c.InsecureDevKeys }),
+	// The logger is the command's (downlink/logsetup); the keys are
+	// checked here so a bad value is refused like any other.
+	logsetup.LevelKey:  checked(func(s string) error { _, err := logsetup.ParseLevel(s); return err }),
+	logsetup.FormatKey: checked(logsetup.CheckFormat),
+}
+
+// checked accepts a string value that check accepts, setting nothing.
+func checked(check func(string) error) func(*Config, any) error {
+	return func(_ *Config, v any) error {
+		s, err := settings.ToString(v)
+		if err != nil {
+			return err
+		}
+		return check(s)
+	}
 }
 
 // schema is configKeys as a strict settings.Schema; the map-valued keys

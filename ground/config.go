@@ -23,7 +23,7 @@ var ErrConfig = errors.New("ground: invalid configuration")
 type UDPStation struct {
 	// Station names the station in counters, logs and published records.
 	Station string
-	// Listen is the local address, e.g. "127.0.0.1:7700" (port 0: any).
+	// Listen is the local address, e.g. "127.0.0.1:7400" (port 0: any).
 	Listen string
 	// Uplink is where reports for this station go. Empty: back to the
 	// address the station's latest frame that passed MAC verification
@@ -31,13 +31,20 @@ type UDPStation struct {
 	Uplink string
 }
 
-// KISSStation is a ground station whose SDR modem serves KISS frames over
-// TCP (as gr-satellites does). The ground listens; the modem connects.
+// KISSStation is a ground station whose SDR modem sends KISS frames over
+// TCP. In server mode (the default) the ground listens and the modem
+// connects; in client mode the ground connects to the modem's KISS server
+// (gr-satellites --kiss_server, Direwolf) and reconnects, with backoff,
+// whenever the connection drops.
 // Each KISS data frame holds one TM frame, or, with Sync set, a chunk of
 // the ASM + randomised byte stream (package downlink/frame).
 type KISSStation struct {
 	Station string
-	Listen  string
+	// Listen is the address to listen on, or in client mode the modem's
+	// address to connect to.
+	Listen string
+	// Mode is KISSServer ("" too) or KISSClient.
+	Mode string
 	// Sync says the KISS payload is a synchronised byte stream (attached
 	// sync markers and CCSDS randomiser) rather than whole frames.
 	Sync bool
@@ -53,6 +60,12 @@ type KISSStation struct {
 	// passes (0: DefaultKISSIdleTimeout).
 	IdleTimeout time.Duration
 }
+
+// KISS station modes.
+const (
+	KISSServer = "server"
+	KISSClient = "client"
+)
 
 // NATSReader is a read-only user of the embedded NATS server.
 type NATSReader struct {
@@ -80,6 +93,10 @@ type Config struct {
 	// NATSListen is the embedded server's client listener on loopback
 	// (port 0 = random; Service.NATSURL tells the bound URL).
 	NATSListen string
+	// NATSListenFallback: when NATSListen's port is taken, listen on a
+	// free port instead, with a WARN line (the default, so a second
+	// ground or a local nats-server on 4222 does not stop ground).
+	NATSListenFallback bool
 	// NATSCAFile, NATSCertFile and NATSKeyFile configure TLS to an
 	// external server (CA to trust; client certificate and key).
 	NATSCAFile, NATSCertFile, NATSKeyFile string
@@ -125,21 +142,31 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// DefaultUDPListen is the default station's address: flight's default
+// radio peer, so both services connect out of the box on one machine.
+const DefaultUDPListen = "127.0.0.1:7400"
+
+// DefaultNATSListen is the embedded NATS server's default listener: the
+// port a nats CLI user expects.
+const DefaultNATSListen = "127.0.0.1:4222"
+
 // DefaultConfig runs out of the box once a key file is named (or
 // InsecureDevKeys set): data in ./ground-data, one UDP station "local" on
-// 127.0.0.1:7700, embedded NATS on a random loopback port, metrics on
-// 127.0.0.1:9465, reports every 5 s, the default link.
+// DefaultUDPListen (reports go back to the frames' sender), embedded NATS
+// on DefaultNATSListen (a free port if that is taken), metrics on 127.0.0.1:9465, reports every
+// 5 s, the default link.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:        "ground-data",
-		UDP:            []UDPStation{{Station: "local", Listen: "127.0.0.1:7700"}},
-		NATSListen:     "127.0.0.1:0",
-		NATSReplicas:   1,
-		Link:           link.DefaultConfig(),
-		MetricsAddr:    "127.0.0.1:9465",
-		ReportInterval: 5 * time.Second,
-		ContactIdle:    30 * time.Second,
-		CAPSender:      "ground@skysieve.invalid",
+		DataDir:            "ground-data",
+		UDP:                []UDPStation{{Station: "local", Listen: DefaultUDPListen}},
+		NATSListen:         DefaultNATSListen,
+		NATSListenFallback: true,
+		NATSReplicas:       1,
+		Link:               link.DefaultConfig(),
+		MetricsAddr:        "127.0.0.1:9465",
+		ReportInterval:     5 * time.Second,
+		ContactIdle:        30 * time.Second,
+		CAPSender:          "ground@skysieve.invalid",
 
 		OutboxMaxAttempts: 10,
 	}
@@ -198,6 +225,15 @@ func (c *Config) Validate() error {
 		}
 		if err := checkAddr(fmt.Sprintf("kiss[%d].listen", i), s.Listen, false); err != nil {
 			return err
+		}
+		switch s.Mode {
+		case "", KISSServer:
+		case KISSClient:
+			if _, port, _ := net.SplitHostPort(s.Listen); port == "0" {
+				return badKey(fmt.Sprintf("kiss[%d].listen", i), s.Listen, "client mode connects to the modem: want its port, not 0")
+			}
+		default:
+			return badKey(fmt.Sprintf("kiss[%d].mode", i), s.Mode, "want server or client")
 		}
 		if s.MaxConns < 0 {
 			return badKey(fmt.Sprintf("kiss[%d].max_conns", i), s.MaxConns, "must be positive (0: the default)")

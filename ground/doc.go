@@ -74,7 +74,8 @@
 //
 // NATS. By default an embedded nats-server runs in the process: JetStream
 // on, its store in DataDir/nats, fsync on every write (sync_interval:
-// always), client listener on loopback (NATSListen; its URL is also written
+// always), client listener on 127.0.0.1:4222 (NATSListen; a free port, with a WARN
+// line, when that is taken and NATSListenFallback is set; its URL is also written
 // to DataDir/nats.url for `ground watch`), signal handling off. It requires
 // authentication: ground's own user (password made at first start, kept in
 // DataDir/nats-auth.json with mode 0600; `ground watch` reads it) may do

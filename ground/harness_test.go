@@ -59,6 +59,7 @@ func testConfig(t testing.TB, dataDir, keyFile string, stations ...string) Confi
 	cfg.KeyFile = keyFile
 	cfg.Link = testLink()
 	cfg.MetricsAddr = ""
+	cfg.NATSListen = "127.0.0.1:0"
 	cfg.UDP = nil
 	for _, s := range stations {
 		cfg.UDP = append(cfg.UDP, UDPStation{Station: s, Listen: "127.0.0.1:0"})

@@ -2,6 +2,7 @@ package ground
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -105,4 +106,48 @@ func TestKISSConnectionCapAndIdleTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the modem's next frame", 10*time.Second, func() bool { return g.Stats().Frames[StationVC{"modem", 0}].Good == 2 })
+}
+
+// In client mode ground connects to the modem's KISS server (a plain TCP
+// server here, as gr-satellites --kiss_server or Direwolf would be), and
+// connects again after the modem drops the connection.
+func TestKISSClientModeReconnects(t *testing.T) {
+	modem, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer modem.Close()
+	dir := t.TempDir()
+	keys := writeKeys(t, dir)
+	cfg := testConfig(t, dir+"/g", keys)
+	cfg.UDP = nil
+	cfg.KISS = []KISSStation{{Station: "modem", Listen: modem.Addr().String(), Mode: KISSClient}}
+	g := start(t, cfg)
+	if g.KISSAddr("modem") != nil {
+		t.Fatal("a client-mode station listens")
+	}
+	fl := newFlight(t, keys, 1)
+	accept := func() net.Conn {
+		t.Helper()
+		if err := modem.(*net.TCPListener).SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		c, err := modem.Accept()
+		if err != nil {
+			t.Fatalf("ground did not connect to the modem: %v", err)
+		}
+		return c
+	}
+	good := func() uint64 { return g.Stats().Frames[StationVC{"modem", 0}].Good }
+	for i, id := range []int{1, 2} {
+		c := accept()
+		frames := fl.recordFrames(detection(id, record.ClassFire))
+		if _, err := c.Write(kissFrames(frames)); err != nil {
+			t.Fatal(err)
+		}
+		want := uint64(len(frames) * (i + 1))
+		waitFor(t, fmt.Sprintf("connection %d's frames", i+1), 20*time.Second, func() bool { return good() >= want })
+		c.Close() // the modem restarts; ground must come back
+	}
+	g.stop(t)
 }

@@ -3,6 +3,7 @@ package ground
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/skysieve/skysieve/downlink/buildinfo"
 )
 
 // Frame results, the "result" label of skysieve_ground_frames_total.
@@ -105,7 +106,7 @@ func newMetrics() *metrics {
 	}, []string{"station"})
 	m.reg.MustRegister(m.frames, m.gaps, m.framesMissed, m.items, m.redelivered, m.published,
 		m.publishErrors, m.invalid, m.deadLetters, m.outbox, m.captureToPublish, m.symbolToAck, m.consumerPending,
-		m.reports, m.busConnected, m.kissErrors,
+		m.reports, m.busConnected, m.kissErrors, buildinfo.Read().Gauge("ground", ""),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -167,21 +168,110 @@ type kissReceiver struct {
 	kissErrors func()
 	dropped    func(reason string, remote net.Addr)
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed chan struct{} // closed by close
 }
 
 func listenKISS(st KISSStation, frameBytes int, link *stationLink, log *slog.Logger, kissErrors func(),
 	dropped func(reason string, remote net.Addr)) (*kissReceiver, error) {
+	r := &kissReceiver{st: st, frameBytes: frameBytes, link: link, log: log,
+		kissErrors: kissErrors, dropped: dropped, conns: map[net.Conn]struct{}{}, closed: make(chan struct{})}
+	if st.Mode == KISSClient {
+		return r, nil
+	}
 	ln, err := net.Listen("tcp", st.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("ground: kiss station %s listen %q: %w", st.Station, st.Listen, err)
+		return nil, fmt.Errorf("kiss station %s listen %q: %w", st.Station, st.Listen, err)
 	}
-	return &kissReceiver{st: st, ln: ln, frameBytes: frameBytes, link: link, log: log,
-		kissErrors: kissErrors, dropped: dropped, conns: map[net.Conn]struct{}{}}, nil
+	r.ln = ln
+	return r, nil
+}
+
+// KISS client reconnect backoff: doubling from the first to the cap, back
+// to the first after a connection that delivered a frame.
+const (
+	kissBackoffFirst = 500 * time.Millisecond
+	kissBackoffMax   = 30 * time.Second
+)
+
+// runClient connects to the modem's KISS server and serves the connection,
+// reconnecting with backoff until ctx ends or the receiver is closed.
+func (r *kissReceiver) runClient(ctx context.Context, out chan<- rxFrame) error {
+	backoff := kissBackoffFirst
+	failures := 0
+	for {
+		d := net.Dialer{Timeout: 10 * time.Second}
+		c, err := d.DialContext(ctx, "tcp", r.st.Listen)
+		if err == nil {
+			r.mu.Lock()
+			if r.isClosed() {
+				r.mu.Unlock()
+				c.Close()
+				return nil
+			}
+			r.conns[c] = struct{}{}
+			r.mu.Unlock()
+			r.log.Info("kiss modem connected", "station", r.st.Station, "remote", c.RemoteAddr(), "mode", KISSClient)
+			failures = 0
+			if r.serveConn(ctx, c, out) {
+				backoff = kissBackoffFirst
+			}
+		} else {
+			failures++
+			if failures == 1 || failures%10 == 0 {
+				r.log.Warn("kiss modem unreachable; retrying", "station", r.st.Station, "addr", r.st.Listen,
+					"attempts", failures, "retry_in", backoff, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.closed:
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, kissBackoffMax)
+	}
+}
+
+func (r *kissReceiver) isClosed() bool {
+	select {
+	case <-r.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// serveConn serves one modem connection until it ends, then forgets it;
+// it says whether the connection delivered any frame.
+func (r *kissReceiver) serveConn(ctx context.Context, c net.Conn, out chan<- rxFrame) bool {
+	var wmu sync.Mutex
+	// The connection becomes the uplink once it delivers a verified
+	// frame, not when it connects.
+	reply := &replyPath{send: func(tc []byte) error {
+		wmu.Lock()
+		defer wmu.Unlock()
+		_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		_, err := c.Write(kiss.Append(nil, 0, kiss.CmdData, tc))
+		return err
+	}, dest: c.RemoteAddr().String()}
+	var sent atomic.Int64
+	err := r.serve(ctx, c, out, reply, &sent)
+	r.link.drop(reply)
+	r.mu.Lock()
+	delete(r.conns, c)
+	r.mu.Unlock()
+	c.Close()
+	r.log.Info("kiss modem disconnected", "station", r.st.Station, "remote", c.RemoteAddr(), "err", err)
+	return sent.Load() > 0
 }
 
 func (r *kissReceiver) run(ctx context.Context, out chan<- rxFrame) error {
+	if r.ln == nil {
+		return r.runClient(ctx, out)
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -190,7 +280,7 @@ func (r *kissReceiver) run(ctx context.Context, out chan<- rxFrame) error {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			return fmt.Errorf("ground: kiss station %s: %w", r.st.Station, err)
+			return fmt.Errorf("kiss station %s: %w", r.st.Station, err)
 		}
 		r.mu.Lock()
 		full := len(r.conns) >= r.st.MaxConns
@@ -204,32 +294,17 @@ func (r *kissReceiver) run(ctx context.Context, out chan<- rxFrame) error {
 			continue
 		}
 		r.log.Info("kiss modem connected", "station", r.st.Station, "remote", c.RemoteAddr())
-		var wmu sync.Mutex
-		// The connection becomes the uplink once it delivers a verified
-		// frame, not when it connects.
-		reply := &replyPath{send: func(tc []byte) error {
-			wmu.Lock()
-			defer wmu.Unlock()
-			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			_, err := c.Write(kiss.Append(nil, 0, kiss.CmdData, tc))
-			return err
-		}, dest: c.RemoteAddr().String()}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := r.serve(ctx, c, out, reply)
-			r.link.drop(reply)
-			r.mu.Lock()
-			delete(r.conns, c)
-			r.mu.Unlock()
-			c.Close()
-			r.log.Info("kiss modem disconnected", "station", r.st.Station, "remote", c.RemoteAddr(), "err", err)
+			r.serveConn(ctx, c, out)
 		}()
 	}
 }
 
-// serve decodes one modem connection.
-func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame, reply *replyPath) error {
+// serve decodes one modem connection, counting the frames handed on in
+// sent.
+func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame, reply *replyPath, sent *atomic.Int64) error {
 	guard := &frameGuard{c: c, timeout: r.st.IdleTimeout}
 	dec := kiss.NewDecoder(guard, r.frameBytes*4+64)
 	var pw *io.PipeWriter
@@ -252,6 +327,7 @@ func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame
 				}
 				select {
 				case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f...), rxWall: time.Now(), reply: reply}:
+					sent.Add(1)
 				case <-ctx.Done():
 					_ = pr.CloseWithError(ctx.Err())
 					return
@@ -285,6 +361,7 @@ func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame
 		} else {
 			select {
 			case out <- rxFrame{station: r.st.Station, data: append([]byte(nil), f.Data...), rxWall: time.Now(), reply: reply}:
+				sent.Add(1)
 			case <-ctx.Done():
 				return nil
 			}
@@ -299,11 +376,16 @@ func (r *kissReceiver) serve(ctx context.Context, c net.Conn, out chan<- rxFrame
 	}
 }
 
-// close stops accepting and closes open connections.
+// close stops accepting (or reconnecting) and closes open connections.
 func (r *kissReceiver) close() {
-	r.ln.Close()
+	if r.ln != nil {
+		r.ln.Close()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !r.isClosed() {
+		close(r.closed)
+	}
 	for c := range r.conns {
 		c.Close()
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -448,6 +449,9 @@ func (s *Service) UDPAddr(station string) net.Addr {
 func (s *Service) KISSAddr(station string) net.Addr {
 	for _, r := range s.kiss {
 		if r.st.Station == station {
+			if r.ln == nil {
+				return nil
+			}
 			return r.ln.Addr()
 		}
 	}
@@ -521,7 +525,7 @@ func (s *Service) Run(ctx context.Context) error {
 		readers[i] = bus.Reader{User: r.User, Password: r.Password}
 	}
 	b, err := bus.Open(ctx, bus.Config{
-		URL: s.cfg.NATSURL, Listen: s.cfg.NATSListen, StoreDir: filepath.Join(s.cfg.DataDir, "nats"),
+		URL: s.cfg.NATSURL, Listen: s.cfg.NATSListen, ListenFallback: s.cfg.NATSListenFallback, StoreDir: filepath.Join(s.cfg.DataDir, "nats"),
 		AuthFile:  filepath.Join(s.cfg.DataDir, NATSAuthFile),
 		TLSCAFile: s.cfg.NATSCAFile, TLSCertFile: s.cfg.NATSCertFile, TLSKeyFile: s.cfg.NATSKeyFile,
 		CredsFile: s.cfg.NATSCredsFile, NKeySeedFile: s.cfg.NATSNKeyFile, Replicas: s.cfg.NATSReplicas,
@@ -568,11 +572,14 @@ func (s *Service) Run(ctx context.Context) error {
 		srv = &http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(s.httpL) }()
 	}
-	s.log.Info("ground service ready", "nats", settings.RedactURL(b.URL()), "udp", len(s.udp), "kiss", len(s.kiss),
+	s.log.Info("ground service ready", "nats", settings.RedactURL(b.URL()), "stations", s.stationAddrs(),
 		"outbox", s.ob.Len(), "data_dir", s.cfg.DataDir)
 	close(s.ready)
 
 	<-ctx.Done()
+	// A clean stop removes nats.url, which tells a `ground watch` that
+	// lost its connection that ground stopped rather than crashed.
+	_ = os.Remove(filepath.Join(s.cfg.DataDir, "nats.url"))
 	// Stop the sockets so receivers return, then wait for everyone.
 	for _, r := range s.udp {
 		r.conn.Close()
@@ -958,4 +965,21 @@ func (s *Service) countFrame(station string, res link.Result, err error, dups in
 			c.Missed += uint64(res.Gap)
 		}
 	})
+}
+
+// stationAddrs names each station with its transport and bound address,
+// "local=udp:127.0.0.1:7400 mast=kiss:0.0.0.0:8001", for the ready line.
+func (s *Service) stationAddrs() string {
+	var parts []string
+	for _, r := range s.udp {
+		parts = append(parts, r.station+"=udp:"+r.conn.LocalAddr().String())
+	}
+	for _, r := range s.kiss {
+		if r.ln == nil {
+			parts = append(parts, r.st.Station+"=kiss-client:"+r.st.Listen)
+			continue
+		}
+		parts = append(parts, r.st.Station+"=kiss:"+r.ln.Addr().String())
+	}
+	return strings.Join(parts, " ")
 }

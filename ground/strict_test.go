@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,10 @@ func TestConfigStrict(t *testing.T) {
 		{"spacecraft id over 10 bits", "link:\n  spacecraft_id: 2000\n", "link.spacecraft_id = 2000"},
 		{"outbox attempts", "outbox:\n  max_attempts: 0\n", "outbox.max_attempts = 0"},
 		{"insecure flag not a bool", "insecure_dev_keys: yes please\n", "insecure_dev_keys = yes please"},
+		{"log format", "log:\n  format: xml\n", "log.format = xml: want text or json"},
+		{"kiss mode", "kiss:\n  - {station: m, listen: 127.0.0.1:8001, mode: passive}\n", "kiss[0].mode = passive: want server or client"},
+		{"kiss client port 0", "kiss:\n  - {station: m, listen: 127.0.0.1:0, mode: client}\n", "kiss[0].listen = 127.0.0.1:0"},
+		{"listen fallback not a bool", "nats:\n  listen_fallback: sometimes\n", "nats.listen_fallback = sometimes"},
 		{"reader field", "nats:\n  readers:\n    - {user: r, pasword: hunter2hunter2}\n", "unknown key nats.readers[0].pasword; did you mean nats.readers[0].password?"},
 		{"reader password short", "nats:\n  readers:\n    - {user: r, password: hunter2}\n", "nats.readers[0].password = [redacted]"},
 	}
@@ -71,7 +76,8 @@ func TestConfigStrict(t *testing.T) {
 }
 
 // Ground refuses to start without a private key file unless told to in so
-// many words; the flag shows in a warning and on the ready line.
+// many words; the flag shows in a warning and on the ready line, which
+// also names each station's bound address.
 func TestGroundKeyPolicy(t *testing.T) {
 	dir := t.TempDir()
 	open := filepath.Join(dir, "open.keys")
@@ -122,7 +128,8 @@ func TestGroundKeyPolicy(t *testing.T) {
 			var warned, ready bool
 			for _, line := range strings.Split(logs.String(), "\n") {
 				warned = warned || strings.Contains(line, "level=WARN") && strings.Contains(line, "--insecure-dev-keys")
-				ready = ready || strings.Contains(line, "ground service ready") && strings.Contains(line, "insecure_dev_keys=true")
+				ready = ready || strings.Contains(line, "ground service ready") && strings.Contains(line, "insecure_dev_keys=true") &&
+					regexp.MustCompile(`stations="alpha=udp:127\.0\.0\.1:[1-9][0-9]*"`).MatchString(line)
 			}
 			if !warned || !ready {
 				t.Fatalf("warning %v, ready line flagged %v; logs:\n%s", warned, ready, logs.String())
@@ -141,14 +148,15 @@ func TestNATSPasswordRedacted(t *testing.T) {
 	cfg.NATSURL = clientURL(g)
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	g2 := start(t, cfg)
+	// nats.url exists while ground runs (a clean stop removes it).
+	file, err := os.ReadFile(filepath.Join(dir, "g2", "nats.url"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	g2.stop(t)
 	pw := g.NATSCredentials().Password.Reveal()
 	if len(pw) < 16 {
 		t.Fatalf("ground's password %d characters", len(pw))
-	}
-	file, err := os.ReadFile(filepath.Join(dir, "g2", "nats.url"))
-	if err != nil {
-		t.Fatal(err)
 	}
 	if strings.Contains(logs.String(), pw) || strings.Contains(string(file), pw) {
 		t.Fatalf("password in the logs or nats.url:\n%s\nnats.url: %s", logs.String(), file)

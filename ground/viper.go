@@ -2,12 +2,14 @@ package ground
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/skysieve/skysieve/downlink/linkkeys"
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -16,19 +18,20 @@ import (
 // Configuration keys (YAML file, SKYSIEVE_<KEY> with dots as underscores
 // in the environment, and the flags named beside them).
 const (
-	KeyDataDir        = "data_dir"         // --data-dir
-	KeyKeyFile        = "key_file"         // --key-file
-	KeyUDP            = "udp"              // --udp station=host:port[,uplink=host:port]
-	KeyKISS           = "kiss"             // --kiss station=host:port[,sync=true][,max_conns=N][,idle_timeout=D]
-	KeyNATSURL        = "nats.url"         // --nats-url
-	KeyNATSListen     = "nats.listen"      // --nats-listen
-	KeyNATSCA         = "nats.tls.ca"      // --nats-ca
-	KeyNATSCert       = "nats.tls.cert"    // --nats-cert
-	KeyNATSKey        = "nats.tls.key"     // --nats-key
-	KeyNATSCreds      = "nats.creds"       // --nats-creds
-	KeyNATSNKey       = "nats.nkey"        // --nats-nkey
-	KeyNATSReplicas   = "nats.replicas"    // --nats-replicas
-	KeyFrameBytes     = "link.frame_bytes" // --frame-bytes
+	KeyDataDir        = "data_dir"             // --data-dir
+	KeyKeyFile        = "key_file"             // --key-file
+	KeyUDP            = "udp"                  // --udp station=host:port[,uplink=host:port]
+	KeyKISS           = "kiss"                 // --kiss station=host:port[,mode=client][,sync=true][,max_conns=N][,idle_timeout=D]
+	KeyNATSURL        = "nats.url"             // --nats-url
+	KeyNATSListen     = "nats.listen"          // --nats-listen
+	KeyNATSFallback   = "nats.listen_fallback" // --nats-listen-fallback
+	KeyNATSCA         = "nats.tls.ca"          // --nats-ca
+	KeyNATSCert       = "nats.tls.cert"        // --nats-cert
+	KeyNATSKey        = "nats.tls.key"         // --nats-key
+	KeyNATSCreds      = "nats.creds"           // --nats-creds
+	KeyNATSNKey       = "nats.nkey"            // --nats-nkey
+	KeyNATSReplicas   = "nats.replicas"        // --nats-replicas
+	KeyFrameBytes     = "link.frame_bytes"     // --frame-bytes
 	KeySpacecraftID   = "link.spacecraft_id"
 	KeyDownlinkSPI    = "link.downlink_spi"
 	KeyUplinkSPI      = "link.uplink_spi"
@@ -37,7 +40,8 @@ const (
 	KeyContactIdle    = "contact_idle"    // --contact-idle
 	KeyCAPSender      = "cap_sender"
 	KeyMaxReassembly  = "max_reassembly_bytes"
-	KeyLogLevel       = "log.level" // --log-level
+	KeyLogLevel       = logsetup.LevelKey  // --log-level
+	KeyLogFormat      = logsetup.FormatKey // --log-format text|json
 
 	KeyInsecureDevKeys   = "insecure_dev_keys"   // --insecure-dev-keys
 	KeyNATSReaders       = "nats.readers"        // --nats-reader user:password (repeatable)
@@ -52,10 +56,11 @@ func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 	fs.Bool(linkkeys.InsecureFlag, false, "allow the public development link keys (no key file, or testdata/flight/dev.keys)")
 	fs.StringArray("nats-reader", nil, "read-only user of the embedded NATS server: user:password (repeatable)")
 	fs.Int("outbox-max-attempts", d.OutboxMaxAttempts, "publishes an outbox entry may fail before it goes to the dead letters")
-	fs.StringArray("udp", nil, "UDP station: name=host:port[,uplink=host:port] (repeatable)")
-	fs.StringArray("kiss", nil, "KISS-over-TCP station: name=host:port[,sync=true][,max_conns=4][,idle_timeout=30s] (repeatable)")
+	fs.StringArray("udp", nil, "UDP station: name=host:port[,uplink=host:port] (repeatable; default local="+DefaultUDPListen+", flight's default peer)")
+	fs.StringArray("kiss", nil, "KISS-over-TCP station: name=host:port[,mode=client][,sync=true][,max_conns=4][,idle_timeout=30s] (repeatable; mode=client connects to the modem's KISS server at host:port)")
 	fs.String("nats-url", "", "external NATS server or cluster (empty: embedded server)")
 	fs.String("nats-listen", d.NATSListen, "embedded NATS client listener")
+	fs.Bool("nats-listen-fallback", d.NATSListenFallback, "if the --nats-listen port is taken, listen on a free port (logged) instead of failing")
 	fs.String("nats-ca", "", "CA file for TLS to an external NATS server")
 	fs.String("nats-cert", "", "client certificate for TLS to NATS")
 	fs.String("nats-key", "", "client key for TLS to NATS")
@@ -66,13 +71,13 @@ func RunFlags(fs *pflag.FlagSet, v *viper.Viper) {
 	fs.String("metrics-addr", d.MetricsAddr, "address for /metrics, /livez, /readyz (empty: off)")
 	fs.Duration("report-interval", d.ReportInterval, "ACK/NAK report period during a contact")
 	fs.Duration("contact-idle", d.ContactIdle, "a contact ends after this long without frames")
-	fs.String("log-level", "info", "log level: debug, info, warn, error")
+	logsetup.AddFlags(fs)
 	for key, flag := range map[string]string{
 		KeyDataDir: "data-dir", KeyKeyFile: "key-file", KeyUDP: "udp", KeyKISS: "kiss",
-		KeyNATSURL: "nats-url", KeyNATSListen: "nats-listen", KeyNATSCA: "nats-ca", KeyNATSCert: "nats-cert",
+		KeyNATSURL: "nats-url", KeyNATSListen: "nats-listen", KeyNATSFallback: "nats-listen-fallback", KeyNATSCA: "nats-ca", KeyNATSCert: "nats-cert",
 		KeyNATSKey: "nats-key", KeyNATSCreds: "nats-creds", KeyNATSNKey: "nats-nkey", KeyNATSReplicas: "nats-replicas",
 		KeyFrameBytes: "frame-bytes", KeyMetricsAddr: "metrics-addr", KeyReportInterval: "report-interval",
-		KeyContactIdle: "contact-idle", KeyLogLevel: "log-level", KeyInsecureDevKeys: linkkeys.InsecureFlag,
+		KeyContactIdle: "contact-idle", KeyLogLevel: logsetup.LevelFlag, KeyLogFormat: logsetup.FormatFlag, KeyInsecureDevKeys: linkkeys.InsecureFlag,
 		KeyNATSReaders: "nats-reader", KeyOutboxMaxAttempts: "outbox-max-attempts",
 	} {
 		_ = v.BindPFlag(key, fs.Lookup(flag))
@@ -87,6 +92,7 @@ func NewViper() *viper.Viper {
 	v.SetDefault(KeyDataDir, d.DataDir)
 	v.SetDefault(KeyKeyFile, "")
 	v.SetDefault(KeyNATSListen, d.NATSListen)
+	v.SetDefault(KeyNATSFallback, d.NATSListenFallback)
 	v.SetDefault(KeyNATSReplicas, d.NATSReplicas)
 	v.SetDefault(KeyFrameBytes, d.Link.FrameBytes)
 	v.SetDefault(KeySpacecraftID, d.Link.SpacecraftID)
@@ -98,6 +104,7 @@ func NewViper() *viper.Viper {
 	v.SetDefault(KeyCAPSender, d.CAPSender)
 	v.SetDefault(KeyMaxReassembly, 0)
 	v.SetDefault(KeyLogLevel, "info")
+	v.SetDefault(KeyLogFormat, "text")
 	v.SetDefault(KeyOutboxMaxAttempts, d.OutboxMaxAttempts)
 	schema.BindEnv(v, "SKYSIEVE")
 	v.AutomaticEnv()
@@ -116,6 +123,7 @@ var schema = settings.NewSchema(
 	settings.Field[Config]{Key: KeyKISS, Set: setKISS},
 	settings.Field[Config]{Key: KeyNATSURL, Set: settings.String(func(c *Config) *string { return &c.NATSURL }), Secret: true},
 	settings.Field[Config]{Key: KeyNATSListen, Set: settings.String(func(c *Config) *string { return &c.NATSListen })},
+	settings.Field[Config]{Key: KeyNATSFallback, Set: settings.Bool(func(c *Config) *bool { return &c.NATSListenFallback })},
 	settings.Field[Config]{Key: KeyNATSCA, Set: settings.String(func(c *Config) *string { return &c.NATSCAFile })},
 	settings.Field[Config]{Key: KeyNATSCert, Set: settings.String(func(c *Config) *string { return &c.NATSCertFile })},
 	settings.Field[Config]{Key: KeyNATSKey, Set: settings.String(func(c *Config) *string { return &c.NATSKeyFile })},
@@ -138,9 +146,18 @@ var schema = settings.NewSchema(
 		if err != nil {
 			return err
 		}
-		var l slog.Level
-		if err := l.UnmarshalText([]byte(s)); err != nil {
+		if _, err := logsetup.ParseLevel(s); err != nil {
 			return fmt.Errorf("want debug, info, warn or error")
+		}
+		return nil
+	}},
+	settings.Field[Config]{Key: KeyLogFormat, Set: func(_ *Config, v any) error {
+		s, err := settings.ToString(v)
+		if err != nil {
+			return err
+		}
+		if logsetup.CheckFormat(s) != nil {
+			return fmt.Errorf("want text or json")
 		}
 		return nil
 	}},
@@ -192,10 +209,10 @@ func setKISS(c *Config, raw any) error {
 	c.KISS = nil
 	for i, e := range entries {
 		key := fmt.Sprintf("%s[%d]", KeyKISS, i)
-		if err := onlyFields(key, e, "station", "listen", "sync", "max_conns", "idle_timeout"); err != nil {
+		if err := onlyFields(key, e, "station", "listen", "mode", "sync", "max_conns", "idle_timeout"); err != nil {
 			return err
 		}
-		st := KISSStation{Station: e["station"], Listen: e["listen"]}
+		st := KISSStation{Station: e["station"], Listen: e["listen"], Mode: e["mode"]}
 		if v := e["max_conns"]; v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
@@ -272,6 +289,18 @@ func setReaders(c *Config, raw any) error {
 		c.NATSReaders = append(c.NATSReaders, r)
 	}
 	return nil
+}
+
+// Logger is the logger log.level and log.format ask for, on w.
+func Logger(v *viper.Viper, w io.Writer) (*slog.Logger, error) {
+	if _, err := LogLevel(v); err != nil {
+		return nil, err
+	}
+	log, err := logsetup.New(w, v.GetString(KeyLogLevel), v.GetString(KeyLogFormat))
+	if err != nil {
+		return nil, settings.Invalid(KeyLogFormat, fmt.Sprintf("%q", v.GetString(KeyLogFormat)), "want text or json")
+	}
+	return log, nil
 }
 
 // LogLevel parses the log.level key.

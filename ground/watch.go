@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/skysieve/skysieve/ground/bus"
 	"github.com/skysieve/skysieve/ground/feed"
@@ -37,6 +38,9 @@ type WatchConfig struct {
 	// Max stops after that many printed detections (0 = run until ctx
 	// ends).
 	Max int
+	// Status receives a start line and the reason watch stopped (the
+	// command gives stderr, so stdout holds only detections); nil: none.
+	Status io.Writer
 }
 
 // ParseBBox parses "minLon,minLat,maxLon,maxLat".
@@ -59,9 +63,19 @@ func ParseBBox(s string) (*[4]float64, error) {
 
 // Watch runs a durable pull consumer on the detections stream and prints
 // each detection that matches the filters as it arrives, acknowledging it.
+//
+// A clean server shutdown (the server says so, or, found through DataDir,
+// ground removed nats.url) ends Watch with nil; a crashed server is
+// waited for, as the connection reconnects.
 func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
+	status := cfg.Status
+	if status == nil {
+		status = io.Discard
+	}
+	urlFile := ""
 	if cfg.Bus.URL == "" {
-		b, err := os.ReadFile(filepath.Join(cfg.DataDir, "nats.url"))
+		urlFile = filepath.Join(cfg.DataDir, "nats.url")
+		b, err := os.ReadFile(urlFile)
 		if err != nil {
 			return fmt.Errorf("%w: no --nats-url and no running ground in %s: %v", ErrConfig, cfg.DataDir, err)
 		}
@@ -69,7 +83,7 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 		if cfg.Bus.User == "" {
 			creds, err := bus.ReadCredentials(filepath.Join(cfg.DataDir, NATSAuthFile))
 			if err != nil {
-				return fmt.Errorf("ground watch: the embedded server's credentials: %w", err)
+				return fmt.Errorf("watch: the embedded server's credentials: %w", err)
 			}
 			cfg.Bus.User, cfg.Bus.Password = creds.User, creds.Password
 		}
@@ -106,10 +120,23 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 	})
 	cancel()
 	if err != nil {
-		return fmt.Errorf("ground watch: consumer %s on %s: %w", cfg.Durable, filter, err)
+		return fmt.Errorf("watch: consumer %s on %s: %w", cfg.Durable, filter, err)
+	}
+	fmt.Fprintf(status, "watching %s on %s (durable consumer %s)\n", filter, nc.ConnectedUrlRedacted(), cfg.Durable)
+	// urlGone: ground removed nats.url, as it does first on a clean stop.
+	urlGone := func() bool {
+		if urlFile == "" {
+			return false
+		}
+		_, err := os.Stat(urlFile)
+		return errors.Is(err, os.ErrNotExist)
 	}
 	printed := 0
 	for ctx.Err() == nil {
+		if !nc.IsConnected() && urlGone() {
+			fmt.Fprintf(status, "ground stopped (%s removed); watch ends\n", urlFile)
+			return nil
+		}
 		batch, err := cons.Fetch(100, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			if ctx.Err() != nil {
@@ -118,7 +145,25 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 			if errors.Is(err, jetstream.ErrNoMessages) {
 				continue
 			}
-			return fmt.Errorf("ground watch: %w", err)
+			if errors.Is(err, jetstream.ErrServerShutdown) {
+				fmt.Fprintln(status, "NATS server shut down (ground stopped); watch ends")
+				return nil
+			}
+			if urlGone() {
+				// A fetch failing while ground stops (no responders, a
+				// closed connection) is the stop, not a fault.
+				fmt.Fprintf(status, "ground stopped (%s removed); watch ends\n", urlFile)
+				return nil
+			}
+			if !nc.IsConnected() || errors.Is(err, nats.ErrNoResponders) {
+				// Reconnecting, or JetStream not answering yet.
+				select {
+				case <-ctx.Done():
+				case <-time.After(200 * time.Millisecond):
+				}
+				continue
+			}
+			return fmt.Errorf("watch: %w", err)
 		}
 		for msg := range batch.Messages() {
 			var f feed.Feature
@@ -136,14 +181,17 @@ func Watch(ctx context.Context, cfg WatchConfig, out io.Writer) error {
 				printed++
 			}
 			if err := msg.DoubleAck(ctx); err != nil && ctx.Err() == nil {
-				return fmt.Errorf("ground watch: ack: %w", err)
+				return fmt.Errorf("watch: ack: %w", err)
 			}
 			if cfg.Max > 0 && printed >= cfg.Max {
 				return nil
 			}
 		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
-			return fmt.Errorf("ground watch: %w", err)
+		if err := batch.Error(); errors.Is(err, jetstream.ErrServerShutdown) {
+			fmt.Fprintln(status, "NATS server shut down (ground stopped); watch ends")
+			return nil
+		} else if err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil && nc.IsConnected() {
+			return fmt.Errorf("watch: %w", err)
 		}
 	}
 	return nil

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,7 +98,8 @@ func TestWatchAndMetrics(t *testing.T) {
 		return strings.Contains(m, `skysieve_ground_consumer_pending{consumer="watch"} 0`) &&
 			strings.Contains(m, `skysieve_ground_consumer_pending{consumer="laggard"} 3`) &&
 			strings.Contains(m, "skysieve_ground_capture_to_publish_seconds_count 3") &&
-			strings.Contains(m, `skysieve_ground_frames_total{result="good",station="alpha",vc="0"} 3`)
+			strings.Contains(m, `skysieve_ground_frames_total{result="good",station="alpha",vc="0"} 3`) &&
+			regexp.MustCompile(`(?m)^skysieve_build_info\{.*service="ground".*\} 1$`).MatchString(m)
 	})
 }
 
@@ -109,5 +112,48 @@ func TestParseBBox(t *testing.T) {
 	b, err := ParseBBox(" -10.5, 20 ,30,40.25")
 	if err != nil || *b != [4]float64{-10.5, 20, 30, 40.25} {
 		t.Fatalf("%v %v", b, err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while Watch writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A watch found through the data dir prints a start line, and ends with
+// nil, saying why, when ground stops cleanly.
+func TestWatchEndsOnGroundStop(t *testing.T) {
+	dir := t.TempDir()
+	g := start(t, testConfig(t, dir, writeKeys(t, t.TempDir()), "alpha"))
+	var status syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Watch(context.Background(), WatchConfig{DataDir: dir, Bus: bus.Config{Logger: quietLogger()}, Status: &status}, io.Discard)
+	}()
+	waitFor(t, "start line", 20*time.Second, func() bool { return strings.Contains(status.String(), "watching detections.>") })
+	g.stop(t)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("watch after a clean ground stop: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("watch still running 30s after ground stopped")
+	}
+	if !strings.Contains(status.String(), "ground stopped") || !strings.Contains(status.String(), "watch ends") {
+		t.Fatalf("status %q does not say ground stopped", status.String())
 	}
 }

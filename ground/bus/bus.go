@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -59,6 +60,10 @@ type Config struct {
 	// Listen is the embedded server's client listener, host:port. Port 0
 	// picks a free port. Default "127.0.0.1:0".
 	Listen string
+	// ListenFallback, when Listen's port is taken, listens on a free port
+	// of the same host instead and logs a WARN line naming both; without
+	// it a taken port fails Open at once, naming the address.
+	ListenFallback bool
 	// StoreDir is the embedded server's JetStream store directory.
 	StoreDir string
 	// TLSCAFile, TLSCertFile and TLSKeyFile configure TLS to an external
@@ -134,12 +139,23 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 		}
 		cfg.User, cfg.Password = creds.User, creds.Password
 		b.cfg = cfg
+		listen, err := claimListen(cfg.Listen, cfg.ListenFallback)
+		if err != nil {
+			return nil, err
+		}
+		wanted := cfg.Listen
+		cfg.Listen = listen
 		srv, err := startEmbedded(cfg, creds)
 		if err != nil {
 			return nil, err
 		}
 		b.srv = srv
 		url = srv.ClientURL()
+		if listen != wanted {
+			b.log.Warn("embedded NATS: listen address in use, fell back to a free port", "wanted", wanted, "url", url)
+		} else {
+			b.log.Info("embedded NATS listening", "url", url)
+		}
 	}
 	opts, err := clientOptions(cfg, b.log)
 	if err != nil {
@@ -202,6 +218,30 @@ func connectFailure(err error) string {
 		return "TLS configuration does not match the server's"
 	}
 	return "connection refused by the server or by its TLS settings"
+}
+
+// claimListen checks that listen (host:port) can be bound, so a taken
+// port is reported as such, not as a server that never became ready.
+// With fallback a taken port gives way to host:0 (a free port).
+func claimListen(listen string, fallback bool) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", fmt.Errorf("%w: nats listen %q: %v", ErrConfig, listen, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("%w: nats listen %q: port must be 0..65535", ErrConfig, listen)
+	}
+	if port == "0" {
+		return listen, nil
+	}
+	l, err := net.Listen("tcp", listen)
+	if err == nil {
+		return listen, l.Close()
+	}
+	if !fallback || !errors.Is(err, syscall.EADDRINUSE) {
+		return "", fmt.Errorf("%w: nats listen %s: %v", ErrEmbeddedStart, listen, err)
+	}
+	return net.JoinHostPort(host, "0"), nil
 }
 
 func startEmbedded(cfg Config, creds Credentials) (*server.Server, error) {

@@ -1,9 +1,13 @@
 package bus
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,5 +131,38 @@ func TestUnreachableExternalThenEnsure(t *testing.T) {
 	defer b.Close()
 	if _, err := b.PublishOnce(ctx, "detections.x.y", "m", nil, nil); !errors.Is(err, ErrNotReady) {
 		t.Fatalf("publish while unreachable: %v, want ErrNotReady", err)
+	}
+}
+
+// A taken listen port falls back to a free one with a WARN line naming
+// both, or, without fallback, fails at once naming the address.
+func TestListenFallback(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	_, err = Open(ctx, Config{StoreDir: t.TempDir(), Listen: addr})
+	if !errors.Is(err, ErrEmbeddedStart) || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("Open on a taken port without fallback: %v, want ErrEmbeddedStart naming %s", err, addr)
+	}
+
+	var logs bytes.Buffer
+	b, err := Open(ctx, Config{StoreDir: t.TempDir(), Listen: addr, ListenFallback: true,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if strings.HasSuffix(b.URL(), addr) {
+		t.Fatalf("bus URL %s is the taken address", b.URL())
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "wanted="+addr) ||
+		!strings.Contains(logs.String(), b.URL()) {
+		t.Fatalf("no WARN line naming %s and %s:\n%s", addr, b.URL(), logs.String())
 	}
 }

@@ -6,8 +6,10 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 
+	"github.com/skysieve/skysieve/downlink/buildinfo"
+	"github.com/skysieve/skysieve/downlink/logsetup"
+	"github.com/skysieve/skysieve/triage"
 	"github.com/spf13/cobra"
 )
 
@@ -19,8 +21,11 @@ var root = &cobra.Command{
 }
 
 func main() {
+	logsetup.Root(root)
+	root.Version = buildinfo.Read().Line("flight", triage.ORTVersion)
+	root.SetVersionTemplate("{{.Version}}")
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "flight:", strings.TrimPrefix(err.Error(), "flight: "))
+		fmt.Fprintln(os.Stderr, logsetup.ErrorLine("flight", err))
 		os.Exit(1)
 	}
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/skysieve/skysieve/downlink/linkkeys"
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/skysieve/skysieve/flight"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -41,14 +39,26 @@ says insecure_dev_keys=true). Otherwise every key has a default: data in
 			if err != nil {
 				return err
 			}
-			cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+			level, format := v.GetString(logsetup.LevelKey), v.GetString(logsetup.FormatKey)
+			if level == "" {
+				level = "info"
+			}
+			if format == "" {
+				format = "text"
+			}
+			log, err := logsetup.New(os.Stderr, level, format)
+			if err != nil {
+				return err
+			}
+			cfg.Logger = log
 			s, err := flight.New(cfg)
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+			ctx, stop := logsetup.SignalContext(context.Background())
 			defer stop()
-			return s.Run(ctx)
+			return logsetup.Run(ctx, log, "flight", s.Run, "data_dir", cfg.DataDir,
+				"spacecraft_id", cfg.Link.SpacecraftID, "radio_listen", cfg.RadioListen, "radio_peer", cfg.RadioPeer)
 		},
 	}
 	f := cmd.Flags()
@@ -66,6 +76,9 @@ says insecure_dev_keys=true). Otherwise every key has a default: data in
 		f.String(fl.name, "", fl.usage)
 		_ = v.BindPFlag(fl.key, f.Lookup(fl.name))
 	}
+	logsetup.AddFlags(f)
+	_ = v.BindPFlag(logsetup.LevelKey, f.Lookup(logsetup.LevelFlag))
+	_ = v.BindPFlag(logsetup.FormatKey, f.Lookup(logsetup.FormatFlag))
 	f.Bool(linkkeys.InsecureFlag, false, "allow the public development link keys (never in flight)")
 	_ = v.BindPFlag("insecure_dev_keys", f.Lookup(linkkeys.InsecureFlag))
 	flight.BindEnv(v)

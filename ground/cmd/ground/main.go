@@ -20,11 +20,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 
+	"github.com/skysieve/skysieve/downlink/buildinfo"
 	"github.com/skysieve/skysieve/downlink/linkkeys"
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/skysieve/skysieve/downlink/settings"
 	"github.com/skysieve/skysieve/ground"
 	"github.com/spf13/cobra"
@@ -51,7 +50,7 @@ func runCmd() *cobra.Command {
 					return fmt.Errorf("config %s: %w", configFile, err)
 				}
 			}
-			level, err := ground.LogLevel(v)
+			log, err := ground.Logger(v, os.Stderr)
 			if err != nil {
 				return err
 			}
@@ -59,14 +58,14 @@ func runCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			cfg.Logger = log
 			svc, err := ground.New(cfg)
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := logsetup.SignalContext(cmd.Context())
 			defer stop()
-			return svc.Run(ctx)
+			return logsetup.Run(ctx, log, "ground", svc.Run, "data_dir", cfg.DataDir)
 		},
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "YAML configuration file")
@@ -92,8 +91,13 @@ func watchCmd() *cobra.Command {
 			if cfg.Bus.URL == "" {
 				cfg.Bus.URL = os.Getenv("SKYSIEVE_NATS_URL")
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			if d := os.Getenv("SKYSIEVE_DATA_DIR"); d != "" && !cmd.Flags().Changed("data-dir") {
+				cfg.DataDir = d
+			}
+			cfg.Status = os.Stderr
+			ctx, stop := logsetup.SignalContext(cmd.Context())
 			defer stop()
+			cfg.Bus.Logger = slog.Default()
 			return ground.Watch(ctx, cfg, os.Stdout)
 		},
 	}
@@ -103,7 +107,7 @@ func watchCmd() *cobra.Command {
 	f.StringVar(&cfg.Durable, "durable", "watch", "durable consumer name (resumes where it left off)")
 	f.BoolVar(&cfg.JSON, "json", false, "print each GeoJSON Feature as a JSON line")
 	f.IntVar(&cfg.Max, "max", 0, "exit after this many detections (0: run until interrupted)")
-	f.StringVar(&cfg.DataDir, "data-dir", ground.DefaultConfig().DataDir, "ground data dir, to find its embedded NATS server when --nats-url is not given")
+	f.StringVar(&cfg.DataDir, "data-dir", ground.DefaultConfig().DataDir, "ground data dir (default: $SKYSIEVE_DATA_DIR, as for ground run), to find its embedded NATS server when --nats-url is not given")
 	f.StringVar(&cfg.Bus.URL, "nats-url", "", "NATS server URL (default: $SKYSIEVE_NATS_URL, else the local ground's embedded server)")
 	f.StringVar(&cfg.Bus.TLSCAFile, "nats-ca", "", "CA file for TLS")
 	f.StringVar(&cfg.Bus.TLSCertFile, "nats-cert", "", "client certificate for TLS")
@@ -150,12 +154,15 @@ func keysCmd() *cobra.Command {
 }
 
 func main() {
+	logsetup.Root(root)
+	root.Version = buildinfo.Read().Line("ground", "")
+	root.SetVersionTemplate("{{.Version}}")
 	root.AddCommand(runCmd(), watchCmd(), keysCmd())
 	if err := root.Execute(); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return
 		}
-		fmt.Fprintln(os.Stderr, "ground:", strings.TrimPrefix(err.Error(), "ground: "))
+		fmt.Fprintln(os.Stderr, logsetup.ErrorLine("ground", err))
 		os.Exit(1)
 	}
 }

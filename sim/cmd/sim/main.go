@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/skysieve/skysieve/downlink/buildinfo"
+	"github.com/skysieve/skysieve/downlink/logsetup"
+	"github.com/skysieve/skysieve/triage"
 	"github.com/spf13/cobra"
 )
 
@@ -18,8 +21,11 @@ var root = &cobra.Command{
 }
 
 func main() {
+	logsetup.Root(root)
+	root.Version = buildinfo.Read().Line("sim", triage.ORTVersion)
+	root.SetVersionTemplate("{{.Version}}")
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "sim:", err)
+		fmt.Fprintln(os.Stderr, logsetup.ErrorLine("sim", err))
 		os.Exit(1)
 	}
 }

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/skysieve/skysieve/downlink/logsetup"
 	"github.com/skysieve/skysieve/sim"
 	"github.com/skysieve/skysieve/sim/procs"
 	"github.com/skysieve/skysieve/sim/scenario"
@@ -73,34 +72,36 @@ to run.`,
 				defer f.Close()
 				opts.Logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := logsetup.SignalContext(cmd.Context())
 			defer stop()
-			if processes {
-				return runProcesses(ctx, scn, dataDir, ortLib, modelPath, kill)
-			}
-			rep, err := sim.Run(ctx, scn, opts)
-			if err != nil {
-				return err
-			}
-			rep.WriteSummary(os.Stdout)
-			if jsonPath != "" {
-				if err := os.MkdirAll(filepath.Dir(jsonPath), 0o755); err != nil {
-					return err
+			return logsetup.Run(ctx, slog.Default(), "sim", func(ctx context.Context) error {
+				if processes {
+					return runProcesses(ctx, scn, dataDir, ortLib, modelPath, kill)
 				}
-				if err := rep.WriteJSON(jsonPath); err != nil {
-					return err
-				}
-				fmt.Printf("\nfigures: %s\n", jsonPath)
-			}
-			if htmlDir != "" {
-				p, err := rep.WriteHTML(htmlDir)
+				rep, err := sim.Run(ctx, scn, opts)
 				if err != nil {
 					return err
 				}
-				abs, _ := filepath.Abs(p)
-				fmt.Printf("report:  %s\n", abs)
-			}
-			return nil
+				rep.WriteSummary(os.Stdout)
+				if jsonPath != "" {
+					if err := os.MkdirAll(filepath.Dir(jsonPath), 0o755); err != nil {
+						return err
+					}
+					if err := rep.WriteJSON(jsonPath); err != nil {
+						return err
+					}
+					fmt.Printf("\nfigures: %s\n", jsonPath)
+				}
+				if htmlDir != "" {
+					p, err := rep.WriteHTML(htmlDir)
+					if err != nil {
+						return err
+					}
+					abs, _ := filepath.Abs(p)
+					fmt.Printf("report:  %s\n", abs)
+				}
+				return nil
+			}, "seed", scn.Seed, "processes", processes)
 		},
 	}
 	f := cmd.Flags()
@@ -139,7 +140,7 @@ func runProcesses(ctx context.Context, scn *scenario.Scenario, dataDir, ortLib, 
 	opts := procs.Options{
 		FlightBin: filepath.Join(bin, "flight"), GroundBin: filepath.Join(bin, "ground"), Dir: dataDir,
 		ORTLibrary: ortLib, ModelPath: modelPath, Seed: uint64(scn.Seed),
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		Logger: slog.Default(),
 	}
 	if kill {
 		opts.Kills = []procs.Kill{{Target: procs.Flight, Contact: 0, After: 4 * time.Second}, {Target: procs.Ground, Contact: 1, After: 4 * time.Second}}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/skysieve/skysieve/downlink/buildinfo"
+	"github.com/skysieve/skysieve/downlink/logsetup"
+	"github.com/skysieve/skysieve/triage"
 	"github.com/spf13/cobra"
 )
 
@@ -17,8 +20,11 @@ var root = &cobra.Command{
 }
 
 func main() {
+	logsetup.Root(root)
+	root.Version = buildinfo.Read().Line("triage", triage.ORTVersion)
+	root.SetVersionTemplate("{{.Version}}")
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "triage:", err)
+		fmt.Fprintln(os.Stderr, logsetup.ErrorLine("triage", err))
 		os.Exit(1)
 	}
 }
