@@ -243,19 +243,8 @@ func setKISS(c *Config, raw any) error {
 // "user:password" strings from flags and the environment (space-separated
 // there). Passwords never appear in errors.
 func setReaders(c *Config, raw any) error {
-	var items []any
-	switch x := raw.(type) {
-	case []any:
-		items = x
-	case []string:
-		for _, s := range x {
-			items = append(items, s)
-		}
-	case string:
-		for _, s := range strings.Fields(x) {
-			items = append(items, s)
-		}
-	default:
+	items, ok := listItems(raw)
+	if !ok {
 		return settings.Invalid(KeyNATSReaders, settings.Redacted, "want a list of {user, password}")
 	}
 	c.NATSReaders = nil
@@ -318,20 +307,9 @@ func LogLevel(v *viper.Viper) (slog.Level, error) {
 // (space-separated there).
 func stationEntries(raw any, key string) ([]map[string]string, error) {
 	var out []map[string]string
-	var items []any
-	switch x := raw.(type) {
-	case []any:
-		items = x
-	case []string:
-		for _, s := range x {
-			items = append(items, s)
-		}
-	case string:
-		for _, s := range strings.Fields(x) {
-			items = append(items, s)
-		}
-	default:
-		return nil, settings.Invalid(key, fmt.Sprintf("%v", x), "want a list of stations")
+	items, ok := listItems(raw)
+	if !ok {
+		return nil, settings.Invalid(key, fmt.Sprintf("%v", raw), "want a list of stations")
 	}
 	for i, it := range items {
 		switch x := it.(type) {
@@ -373,4 +351,25 @@ func onlyFields(key string, m map[string]string, allowed ...string) error {
 		}
 	}
 	return nil
+}
+
+// listItems reads a list key: a YAML list, or strings from flags, or one
+// space-separated string from the environment. ok is false for anything
+// else.
+func listItems(raw any) (items []any, ok bool) {
+	switch x := raw.(type) {
+	case []any:
+		return x, true
+	case []string:
+		for _, s := range x {
+			items = append(items, s)
+		}
+	case string:
+		for _, s := range strings.Fields(x) {
+			items = append(items, s)
+		}
+	default:
+		return nil, false
+	}
+	return items, true
 }
